@@ -1,0 +1,1 @@
+"""Gradients Through Time: exact kernels for backpropagation through time."""
