@@ -1,0 +1,69 @@
+"""Sphinx extension that makes the book render offline.
+
+- Copies ``plotly.min.js`` out of the installed plotly package (so it always matches plotly.py)
+  and the small figure loader into ``_static/vendor/`` of the HTML output. The mime renderer in
+  :mod:`gtt_sphinx.plotly_mime` asks for them only on pages that have figures.
+- Copies the MathJax 3 tree shipped in the ``sphinx-mathjax-offline`` wheel into
+  ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there).
+
+Both are copied *after* the build, into the output only: Jupyter Book adds every ``*.js`` of a
+source ``_static`` folder to every page, which is exactly what we must avoid.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+ASSETS = Path(__file__).parent / "assets"
+MATHJAX_DIST = "sphinx-mathjax-offline"
+
+
+def plotly_js() -> Path:
+    """The plotly.js bundle inside the installed plotly wheel."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise ExtensionError(f"gtt_sphinx: plotly.min.js not found at {path}")
+    return path
+
+
+def mathjax_tree() -> Path:
+    """The MathJax 3 ``es5`` tree inside the sphinx-mathjax-offline wheel."""
+    dist = metadata.distribution(MATHJAX_DIST)
+    for file in dist.files or []:
+        if file.name == "tex-chtml.js" and "mathjax" in file.parts:
+            return Path(dist.locate_file(file)).parent
+    raise ExtensionError(f"gtt_sphinx: no MathJax tree in the {MATHJAX_DIST} wheel")
+
+
+def copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.builder.outdir) / "_static"
+    vendor = static / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(plotly_js(), vendor / "plotly.min.js")
+    shutil.copyfile(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
+    target = static / "mathjax"
+    if not (target / "tex-chtml.js").is_file():
+        shutil.copytree(mathjax_tree(), target, dirs_exist_ok=True)
+
+
+def check_mathjax_path(app: Sphinx, config) -> None:
+    path = str(config.mathjax_path or "")
+    if "://" in path or path.startswith("//"):
+        raise ExtensionError(
+            f"gtt_sphinx: mathjax_path must be a local path (the book renders offline), got {path!r}"
+        )
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", check_mathjax_path)
+    app.connect("build-finished", copy_assets)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
