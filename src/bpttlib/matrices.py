@@ -1,0 +1,265 @@
+"""Recurrent matrices ``W_s`` with an exact spectral radius ρ (largest |eigenvalue|).
+
+Four kinds, all seeded and all with ``spectral_radius(W) == rho`` to rounding:
+
+- ``gaussian``: i.i.d. normal entries, rescaled by ``rho / ρ(G)``;
+- ``orthogonal``: ``rho`` times a random orthogonal matrix (every |eigenvalue| and every
+  singular value equals ``rho``);
+- ``identity``: ``rho · I``;
+- ``nonnormal``: upper triangular (its eigenvalues are its diagonal, with largest magnitude
+  exactly ``rho``) with a large strictly-upper part, so that ``‖W^k‖₂`` first *grows* well above 1
+  before the eigenvalues win and it decays — the spectral radius alone does not tell the story.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from . import _checks
+
+__all__ = [
+    "KINDS",
+    "gaussian",
+    "orthogonal",
+    "identity",
+    "nonnormal",
+    "make",
+    "spectral_radius",
+    "singular_values",
+    "power_norms",
+]
+
+#: The matrix kinds accepted by :func:`make` (and by ``kind=`` arguments elsewhere).
+KINDS = ("gaussian", "orthogonal", "identity", "nonnormal")
+
+
+def _check_size_rho(n: object, rho: object) -> tuple[int, float]:
+    return _checks.check_positive_int(n, "n"), _checks.check_real(rho, "rho", nonnegative=True)
+
+
+def spectral_radius(W: object) -> float:
+    """The spectral radius ``ρ(W) = max |λ_i(W)|``.
+
+    Parameters
+    ----------
+    W : array_like, shape (n, n)
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    ``ρ(W) ≤ σ_max(W)``; the gap between the two is what non-normal matrices exploit.
+    Book label: eq-jacobian-bound.
+    """
+    W = _square(W, "W")
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def singular_values(W: object) -> np.ndarray:
+    """The singular values of ``W`` in decreasing order.
+
+    Parameters
+    ----------
+    W : array_like, shape (m, n)
+
+    Returns
+    -------
+    numpy.ndarray, shape (min(m, n),)
+
+    Notes
+    -----
+    ``σ_max(W_s)`` enters the bound ``‖∂s_t/∂s_k‖₂ ≤ (γ σ_max)^(t−k)``.
+    Book label: eq-jacobian-bound.
+    """
+    W = _checks.as_float_array(W, "W")
+    _checks.check_ndim(W, "W", (2,), "(m, n)")
+    return np.linalg.svd(W, compute_uv=False)
+
+
+def _square(W: object, name: str) -> np.ndarray:
+    W = _checks.as_float_array(W, name)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"{name}: expected a square matrix of shape (n, n), "
+                         f"got {_checks.shape_str(W.shape)}")
+    return W
+
+
+@lru_cache(maxsize=64)
+def _unit_gaussian(n: int, seed: int) -> np.ndarray:
+    """A Gaussian matrix rescaled to spectral radius 1 (cached: the eigenvalues of a 128 × 128
+    matrix take milliseconds, and a slider asks for the same matrix at many radii)."""
+    G = np.random.default_rng(seed).standard_normal((n, n))
+    for _ in range(2):  # a second, corrective rescale makes ρ exact to rounding
+        G = G / float(np.max(np.abs(np.linalg.eigvals(G))))
+    G.flags.writeable = False
+    return G
+
+
+@lru_cache(maxsize=64)
+def _haar(n: int, seed: int) -> np.ndarray:
+    G = np.random.default_rng(seed).standard_normal((n, n))
+    Q, R = np.linalg.qr(G)
+    Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+    Q.flags.writeable = False
+    return Q
+
+
+def gaussian(n: int, rho: float, seed: int = 0) -> np.ndarray:
+    """A random Gaussian matrix with spectral radius exactly ``rho``.
+
+    Parameters
+    ----------
+    n : int
+        Size.
+    rho : float
+        Spectral radius, ``>= 0``.
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+
+    Notes
+    -----
+    ``W = rho · G / ρ(G)`` with ``G_ij ~ N(0, 1)``. Book label: eq-jacobian-bound.
+    """
+    n, rho = _check_size_rho(n, rho)
+    return rho * _unit_gaussian(n, _checks.check_seed(seed))
+
+
+def orthogonal(n: int, rho: float, seed: int = 0) -> np.ndarray:
+    """``rho`` times a random orthogonal matrix (Haar measure).
+
+    Parameters
+    ----------
+    n : int
+        Size.
+    rho : float
+        Spectral radius, ``>= 0``; also every singular value.
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+
+    Notes
+    -----
+    ``W = rho · Q`` from the QR factorisation of a Gaussian matrix (signs fixed by ``diag(R)``),
+    so ``σ_max = ρ = rho`` and the bound of eq-jacobian-bound is tight for linear units.
+    """
+    n, rho = _check_size_rho(n, rho)
+    return rho * _haar(n, _checks.check_seed(seed))
+
+
+def identity(n: int, rho: float) -> np.ndarray:
+    """``rho · I`` (the identity initialisation, scaled).
+
+    Parameters
+    ----------
+    n : int
+        Size.
+    rho : float
+        Spectral radius, ``>= 0``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+    """
+    n, rho = _check_size_rho(n, rho)
+    return rho * np.eye(n)
+
+
+def nonnormal(n: int, rho: float, seed: int = 0, *, strength: float = 2.0) -> np.ndarray:
+    """An upper-triangular matrix with spectral radius ``rho`` and transient growth.
+
+    Parameters
+    ----------
+    n : int
+        Size.
+    rho : float
+        Spectral radius, ``>= 0``: the diagonal is ``rho · u`` with ``u_0 = 1`` and the other
+        ``u_i ~ U(-1, 1)``.
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+    strength : float, optional
+        Scale of the strictly upper part, ``strength · G / sqrt(n)`` with ``G_ij ~ N(0, 1)``.
+        Larger means more non-normal: ``max_k ‖W^k‖₂`` grows quickly with ``strength`` and ``n``
+        (about 50 for ``n=32, rho=0.9`` at the default).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+
+    Notes
+    -----
+    A triangular matrix has its diagonal as eigenvalues, so ``ρ(W) = rho`` exactly, while
+    ``σ_max(W)`` is much larger: ``‖W^k‖₂`` can exceed 1 for many steps even when ``rho < 1``
+    (the gap between the two sides of eq-jacobian-bound). Book label: eq-jacobian-bound.
+    """
+    n, rho = _check_size_rho(n, rho)
+    strength = _checks.check_real(strength, "strength", nonnegative=True)
+    rng = np.random.default_rng(_checks.check_seed(seed))
+    u = rng.uniform(-1.0, 1.0, size=n)
+    u[0] = 1.0
+    upper = np.triu(rng.standard_normal((n, n)), 1) * (strength / np.sqrt(n))
+    return np.diag(rho * u) + upper
+
+
+def make(kind: str, n: int, rho: float, seed: int = 0) -> np.ndarray:
+    """Dispatch on ``kind`` in ``("gaussian", "orthogonal", "identity", "nonnormal")``.
+
+    Parameters
+    ----------
+    kind : str
+        The matrix kind.
+    n : int
+        Size.
+    rho : float
+        Spectral radius, ``>= 0``.
+    seed : int, optional
+        Seed (ignored by ``"identity"``, but still validated).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+    """
+    _checks.check_name(kind, "kind", KINDS)
+    if kind == "identity":
+        _checks.check_seed(seed)
+        return identity(n, rho)
+    return {"gaussian": gaussian, "orthogonal": orthogonal, "nonnormal": nonnormal}[kind](
+        n, rho, seed
+    )
+
+
+def power_norms(W: object, k_max: int) -> np.ndarray:
+    """``‖W^k‖₂`` for ``k = 0 … k_max`` (used to show transient growth).
+
+    Parameters
+    ----------
+    W : array_like, shape (n, n)
+    k_max : int
+        Largest power, ``>= 0``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k_max + 1,)
+        The first entry is 1. Entries may overflow to ``inf`` for large ``ρ(W)``; use
+        :func:`bpttlib.jacobians.log_product_norms` for a log-space version.
+    """
+    W = _square(W, "W")
+    k_max = _checks.check_int(k_max, "k_max", minimum=0)
+    out = np.empty(k_max + 1)
+    P = np.eye(W.shape[0])
+    out[0] = 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, k_max + 1):
+            P = P @ W
+            out[k] = np.linalg.norm(P, 2) if np.isfinite(P).all() else np.inf
+    return out
