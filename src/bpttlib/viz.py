@@ -107,6 +107,7 @@ def slider_figure(
             dict(
                 active=active,
                 currentvalue=dict(prefix=value_label),
+                transition=dict(duration=0),  # jump, do not animate: the curve follows at once
                 pad=dict(t=50),
                 steps=steps,
             )

@@ -63,7 +63,29 @@ def check_mathjax_path(app: Sphinx, config) -> None:
         )
 
 
+def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Drop repeated ``<script>`` entries from a page.
+
+    sphinx-thebe and sphinx-togglebutton register their inline configuration on every
+    ``env-before-read-docs``/``builder-inited``, which Jupyter Book triggers twice; the second
+    ``const THEBE_JS_URL`` is a console error.
+    """
+    files = context.get("script_files", [])
+    seen, unique = set(), []
+    for script in files:
+        # Inline scripts come with filename None or "" depending on who added them.
+        key = (
+            str(getattr(script, "filename", script) or ""),
+            tuple(sorted(getattr(script, "attributes", {}).items())),
+        )
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    files[:] = unique  # in place: it is the builder's own list, which later handlers extend
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", check_mathjax_path)
+    app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("build-finished", copy_assets)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,110 @@
+"""The book builds from clean with zero warnings, and its HTML needs nothing from the network."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+from book_support import ROOT, build_book, is_notebook, shown_plotly_outputs, toc_pages
+
+pytestmark = [pytest.mark.book, pytest.mark.slow]
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"].rstrip("/")
+BRANCH = CONFIG["repository"].get("branch", "main")
+CHAPTERS = [p for p in toc_pages() if is_notebook(p)]
+
+
+class Resources(HTMLParser):
+    """Collects what a page loads (scripts, styles, images, fonts) and what it links to."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in {"script", "img", "iframe", "source", "video", "audio"} and a.get("src"):
+            self.loads.append(a["src"])
+        elif tag == "link" and a.get("href") and "stylesheet" in (a.get("rel") or "") + "preload":
+            self.loads.append(a["href"])
+        elif tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+def parse(path):
+    parser = Resources()
+    parser.feed(path.read_text())
+    return parser
+
+
+# ipykernel >= 7 logs this notice on every kernel start; the kernel talks to the build over
+# loopback only. It is the kernel's log line, not a warning about the book.
+KERNEL_TRANSPORT_NOTICE = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
+
+
+def test_build_has_no_warnings(book):
+    lines = [ln for ln in book.log.splitlines() if KERNEL_TRANSPORT_NOTICE not in ln]
+    warnings = [ln for ln in lines if "WARNING" in ln or "Traceback" in ln]
+    assert warnings == [], "\n".join(warnings)
+    assert "build succeeded" in book.log or "Finished generating HTML" in book.log
+    print(f"clean build with execution: {book.seconds:.1f} s")
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_loads_only_local_files(book, page):
+    html = book.html / f"{page}.html"
+    assert html.exists(), f"{page}: not built"
+    for src in parse(html).loads:
+        assert not urlparse(src).scheme and not src.startswith("//"), f"{page}: loads {src}"
+        local = (html.parent / unquote(urlparse(src).path)).resolve()
+        assert local.is_file(), f"{page}: {src} is missing from the build"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_plotly_figures_are_static_divs_with_one_local_plotly(book, page):
+    text = (book.html / f"{page}.html").read_text()
+    figures = shown_plotly_outputs(book, page)
+    assert text.count('class="gtt-plotly-data"') == figures
+    if figures:
+        assert text.count("_static/vendor/plotly.min.js") == 1, "plotly.js once per page"
+    assert "cdn.plot.ly" not in text and "cdn.jsdelivr" not in text
+    assert "application/vnd.jupyter.widget-state+json" not in text
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_launch_buttons_point_at_files_in_the_repository(book, page):
+    links = parse(book.html / f"{page}.html").links
+    colab = [u for u in links if "colab.research.google.com" in u]
+    binder = [u for u in links if "mybinder.org" in u]
+    assert len(colab) == 1 and len(binder) == 1, (colab, binder)
+    owner_repo = urlparse(REPO_URL).path.strip("/")
+    prefix = f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/"
+    assert colab[0].startswith(prefix)
+    target = colab[0][len(prefix):]
+    assert target == f"{page}.ipynb" and (ROOT / target).is_file(), colab[0]
+    match = re.search(r"urlpath=lab/tree/(.+)$", unquote(binder[0]))
+    assert binder[0].startswith(f"https://mybinder.org/v2/gh/{owner_repo}/{BRANCH}"), binder[0]
+    assert match and (ROOT / match.group(1)).is_file(), binder[0]
+
+
+def test_colab_twins_are_current():
+    proc = subprocess.run(
+        [sys.executable, "tools/colab.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_two_clean_builds_give_identical_chapter_html(book, tmp_path):
+    again = build_book(tmp_path)
+    for page in toc_pages():
+        first = (book.html / f"{page}.html").read_bytes()
+        second = (again.html / f"{page}.html").read_bytes()
+        assert first == second, f"{page}: the two builds differ"

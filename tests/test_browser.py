@@ -1,0 +1,185 @@
+"""Every page of the built book, opened in headless Chromium with the network cut.
+
+Per page: as many plotly figures drawn as the executed notebook shows, every equation typeset
+by the local MathJax (no raw TeX left), no console errors, no request leaving 127.0.0.1. On a
+page with a kernel-free plotly slider, moving it changes the plotted data (and the repaint time
+is printed). Screenshots go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+
+from book_support import ROOT, Server, shown_plotly_outputs, toc_pages
+
+pytestmark = [pytest.mark.book, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "_build" / "screenshots"
+# The flags this machine's closed network needs (no background connections at start-up).
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+# Waits until MathJax (if the page loaded it) has typeset and every figure is drawn.
+SETTLE_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const want = document.querySelectorAll('script.gtt-plotly-data').length;
+  for (let i = 0; i < 200; i++) {
+    if (document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length >= want) break;
+    await new Promise(r => setTimeout(r, 50));
+  }
+}"""
+
+MATH_JS = """() => {
+  const math = [...document.querySelectorAll('.math, .MathJax_Preview, span.math, div.math')];
+  const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
+  const main = document.querySelector('main') || document.body;
+  const text = main.innerText;
+  const raw = (text.match(/\\$\\$|\\\\begin\\{|\\\\frac|\\\\partial|\\\\\\(|\\\\\\[/g) || []);
+  return {count: math.length, untypeset, raw};
+}"""
+
+# Moves the first plotly slider on the page by clicking its rail at 15% and 85% of its width;
+# returns the y data of the first trace before/after, and the repaint time of each move.
+SLIDER_JS = """async ({index}) => {
+  const gd = document.querySelectorAll('.gtt-plotly')[index];
+  const before = JSON.stringify(gd.data.map(t => t.y));
+  return {before, active: gd.layout.sliders[0].active, n: gd.layout.sliders[0].steps.length};
+}"""
+
+
+def _launch(playwright):
+    if CHROMIUM is None:
+        pytest.fail("Chromium is missing: run `make test` (tools/system-deps.sh installs it) "
+                    "or `apt-get install -y chromium`")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+
+
+@pytest.fixture(scope="module")
+def browser_pages(book):
+    """Open every page once; collect what the tests assert on."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    with Server(book.html) as server, sync_playwright() as p:
+        browser = _launch(p)
+        for page_name in toc_pages():
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            external, errors, failed = [], [], []
+
+            def route(r, external=external):
+                host = urlparse(r.request.url).hostname
+                if r.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+                    r.continue_()
+                else:
+                    external.append(r.request.url)
+                    r.abort()
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            page.goto(f"{server.url}/{page_name}.html", wait_until="load")
+            page.evaluate(SETTLE_JS)
+            info = {
+                "external": external,
+                "errors": errors,
+                "failed": failed,
+                "figures": page.evaluate(
+                    "() => [...document.querySelectorAll('.gtt-plotly[data-gtt-rendered]')]"
+                    ".filter(gd => gd.querySelector('.main-svg')).length"
+                ),
+                "figure_divs": page.locator(".gtt-plotly").count(),
+                "math": page.evaluate(MATH_JS),
+            }
+            page.screenshot(path=str(SHOTS / f"{page_name.replace('/', '_')}.png"), full_page=True)
+            info["slider"] = _move_slider(page)
+            results[page_name] = info
+            context.close()
+        browser.close()
+    return results
+
+
+def _move_slider(page):
+    """Click the first plotly slider's rail far from its current step; report data and timing."""
+    index = page.evaluate(
+        "() => [...document.querySelectorAll('.gtt-plotly')].findIndex("
+        "gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length)"
+    )
+    if index < 0:
+        return None
+    gd = page.locator(".gtt-plotly").nth(index)
+    gd.scroll_into_view_if_needed()
+    before = page.evaluate(SLIDER_JS, {"index": index})
+    rail = gd.locator(".slider-rail-rect").first.bounding_box()
+    frac = 0.1 if before["active"] > before["n"] / 2 else 0.9
+    # Time from the reader's mouse press to the end of plotly's redraw, measured in the page.
+    page.evaluate(
+        """({index}) => { const gd = document.querySelectorAll('.gtt-plotly')[index];
+             document.addEventListener('mousedown', () => { window.__gttDown = performance.now(); },
+                                       {capture: true, once: true});
+             window.__gttPaint = new Promise(res => gd.on('plotly_afterplot', () => res(performance.now()))); }""",
+        {"index": index},
+    )
+    page.mouse.click(rail["x"] + frac * rail["width"], rail["y"] + rail["height"] / 2)
+    ms = page.evaluate("async () => (await window.__gttPaint) - window.__gttDown")
+    after = page.evaluate(SLIDER_JS, {"index": index})
+    page.screenshot(path=str(SHOTS / f"{page_name_of(page)}-slider-moved.png"))
+    return {"before": before, "after": after, "ms": ms}
+
+
+def page_name_of(page) -> str:
+    return urlparse(page.url).path.strip("/").removesuffix(".html").replace("/", "_")
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_no_request_leaves_the_site(browser_pages, page_name):
+    info = browser_pages[page_name]
+    assert info["external"] == [], info["external"]
+    assert info["failed"] == [], info["failed"]
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_no_console_errors(browser_pages, page_name):
+    assert browser_pages[page_name]["errors"] == []
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_every_plotly_figure_is_drawn(book, browser_pages, page_name):
+    info = browser_pages[page_name]
+    expected = shown_plotly_outputs(book, page_name)
+    assert info["figure_divs"] == expected
+    assert info["figures"] == expected
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_every_equation_is_typeset(browser_pages, page_name):
+    math = browser_pages[page_name]["math"]
+    assert math["untypeset"] == [], math["untypeset"]
+    assert math["raw"] == [], f"raw TeX visible: {math['raw']}"
+
+
+def test_pilot_chapter_has_math_figures_and_a_working_slider(browser_pages):
+    info = browser_pages["book/how-to-use"]
+    assert info["math"]["count"] >= 5  # the labelled equation, sympy output, inline math
+    slider = info["slider"]
+    assert slider is not None, "the pilot chapter has a kernel-free slider"
+    assert slider["after"]["active"] != slider["before"]["active"]
+    assert slider["after"]["before"] != slider["before"]["before"], "the plotted data changed"
+    print(f"static slider repaint: {slider['ms']:.1f} ms")
+
+
+def test_every_page_with_a_slider_responds(browser_pages):
+    moved = {name: info["slider"] for name, info in browser_pages.items() if info["slider"]}
+    for name, slider in moved.items():
+        assert slider["after"]["before"] != slider["before"]["before"], f"{name}: slider inert"
+        print(f"{name}: static slider repaint {slider['ms']:.1f} ms")
