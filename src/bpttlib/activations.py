@@ -50,7 +50,7 @@ class Activation:
     gamma : float
         The bound ``γ = sup |φ'|`` (1, 1/4, 1, 1).
     value : callable
-        ``a -> φ(a)``, elementwise.
+        ``(a, out=None) -> φ(a)``, elementwise; writes into ``out`` if given (as numpy ufuncs).
     deriv : callable
         ``a -> φ'(a)`` from the pre-activation, accurate far into saturation.
     deriv_from_value : callable
@@ -76,7 +76,8 @@ def _tanh_deriv(a: Array) -> Array:
 
 
 def _tanh_deriv_from_value(s: Array) -> Array:
-    return 1.0 - s * s
+    d = np.multiply(s, s)
+    return np.subtract(1.0, d, out=d)  # 1 − s², in place (one temporary for a big array)
 
 
 def _tanh_log_deriv(a: Array) -> Array:
@@ -84,16 +85,20 @@ def _tanh_log_deriv(a: Array) -> Array:
     return np.log(4.0) - x - 2.0 * np.log1p(np.exp(-x))
 
 
-tanh = Activation("tanh", 1.0, np.tanh, _tanh_deriv, _tanh_deriv_from_value, _tanh_log_deriv)
+def _tanh(a: Array, out: Array | None = None) -> Array:
+    return np.tanh(a, out=out)
+
+
+tanh = Activation("tanh", 1.0, _tanh, _tanh_deriv, _tanh_deriv_from_value, _tanh_log_deriv)
 
 
 # ---- sigmoid ------------------------------------------------------------------------------------
 
-def _sigmoid(a: Array) -> Array:
+def _sigmoid(a: Array, out: Array | None = None) -> Array:
     # σ(a) = 1/(1+e^{-a}) for a ≥ 0 and e^{a}/(1+e^{a}) for a < 0, both through e = e^{-|a|} ≤ 1.
     a = np.asarray(a, dtype=np.float64)
     e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0, e) / (1.0 + e)
+    return np.divide(np.where(a >= 0, 1.0, e), 1.0 + e, out=out)
 
 
 def _sigmoid_deriv(a: Array) -> Array:
@@ -103,7 +108,8 @@ def _sigmoid_deriv(a: Array) -> Array:
 
 
 def _sigmoid_deriv_from_value(s: Array) -> Array:
-    return s * (1.0 - s)
+    d = np.subtract(1.0, s)
+    return np.multiply(d, s, out=d)  # s (1 − s)
 
 
 def _sigmoid_log_deriv(a: Array) -> Array:
@@ -118,8 +124,8 @@ sigmoid = Activation(
 
 # ---- relu ---------------------------------------------------------------------------------------
 
-def _relu(a: Array) -> Array:
-    return np.maximum(a, 0.0)
+def _relu(a: Array, out: Array | None = None) -> Array:
+    return np.maximum(a, 0.0, out=out)
 
 
 def _relu_deriv(a: Array) -> Array:
@@ -137,8 +143,11 @@ relu = Activation("relu", 1.0, _relu, _relu_deriv, _relu_deriv, _relu_log_deriv)
 
 # ---- linear -------------------------------------------------------------------------------------
 
-def _identity(a: Array) -> Array:
-    return np.asarray(a, dtype=np.float64)
+def _identity(a: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return np.array(a, dtype=np.float64)
+    np.copyto(out, a)
+    return out
 
 
 def _ones(a: Array) -> Array:

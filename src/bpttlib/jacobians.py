@@ -272,8 +272,12 @@ class DecayCurve:
         Where it is below the smallest normal float64 (including exact zeros).
     log10_bound : numpy.ndarray, shape (T+1,)
         ``log10(‖∂L_T/∂s_T‖₂ (γ σ_max)^(T−k))``, the bound of eq-jacobian-bound.
-    spectral_radius, sigma_max, gamma : float
-        ``ρ(W_s)``, ``σ_max(W_s)`` and the activation's ``γ``.
+    spectral_radius : float
+        ``ρ(W_s)``.
+    sigma_max : float
+        ``σ_max(W_s)``, the largest singular value.
+    gamma : float
+        The activation's derivative bound ``γ``.
     """
 
     k: np.ndarray

@@ -159,7 +159,7 @@ def init(
     n_in, n_hidden, n_out : int
         ``I``, ``H``, ``O``.
     spectral_radius : float, optional
-        ``ρ(W_s)``, the largest |eigenvalue|, ``>= 0``.
+        ``ρ(W_s)``, the largest absolute eigenvalue, ``>= 0``.
     seed : int, optional
         Seed; ``W_s`` is ``matrices.make(kind, H, spectral_radius, seed)``.
     kind : str, optional
@@ -214,18 +214,21 @@ def _forward(params: RNNParams, xs: np.ndarray, act: activations.Activation,
     states = np.empty((T + 1, *lead, H))
     states[0] = 0.0 if s0 is None else s0
     # all input projections at once: a_t = W_x x_t + b_s, then += W_s s_{t-1} step by step
-    preacts = np.matmul(xs, params.W_x.T)
+    preacts = _matmul_flat(xs, params.W_x.T).reshape(*xs.shape[:-1], H)
     preacts += params.b_s
-    W_sT = params.W_s.T
+    W_sT = np.ascontiguousarray(params.W_s.T)  # BLAS is faster on C-ordered operands
     buf = np.empty((*lead, H))
+    value = act.value
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T):
-            preacts[t] += np.matmul(states[t], W_sT, out=buf)
-            states[t + 1] = act.value(preacts[t])
-        outputs = np.matmul(states[1:], params.W_y.T)
+        for t in range(T):  # three array operations per step (matmul, add, φ), no allocation
+            np.add(preacts[t], np.matmul(states[t], W_sT, out=buf), out=preacts[t])
+            value(preacts[t], out=states[t + 1])
+        outputs = _matmul_flat(states[1:], params.W_y.T).reshape(*xs.shape[:-1], params.n_out)
         outputs += params.b_y
-    if not np.isfinite(states).all():
-        t = int(np.argmin(np.isfinite(states).reshape(T + 1, -1).all(axis=1)))
+        finite = np.isfinite(np.sum(states))  # NaN/Inf anywhere makes the sum non-finite
+    if not finite:
+        bad = ~np.isfinite(states).reshape(T + 1, -1).all(axis=1)
+        t = int(np.argmax(bad)) if bad.any() else T
         raise FloatingPointError(
             f"forward: the states overflowed float64 at step t={t} (activation={act.name!r}, "
             f"spectral radius of W_s {matrices.spectral_radius(params.W_s):.3g}); use a shorter "
@@ -288,11 +291,18 @@ def _flat(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, a.shape[-1])
 
 
+def _matmul_flat(a: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``a @ M`` over all leading axes as ONE ``(T·B, n) @ (n, m)`` product (numpy would
+    otherwise call BLAS once per time step), with ``M`` made C-contiguous."""
+    return _flat(a) @ np.ascontiguousarray(M)
+
+
 def _output_grads(params: RNNParams, trace: Trace, dy: np.ndarray):
     """``∂L/∂W_y``, ``∂L/∂b_y`` (direct: no chains) and ``g_t = ∂L_t/∂s_t`` for every t."""
     dW_y = _flat(dy).T @ _flat(trace.states[1:])
     db_y = _flat(dy).sum(axis=0)
-    g = np.matmul(dy, params.W_y)  # (T, [B,] H): g_t = W_yᵀ ∂L_t/∂y_t, as rows
+    g = _matmul_flat(dy, params.W_y).reshape(*dy.shape[:-1], params.n_hidden)
+    # g[t-1] = ∂L_t/∂s_t = W_yᵀ ∂L_t/∂y_t, stored as rows
     return dW_y, db_y, g
 
 
@@ -319,7 +329,7 @@ def _lag_terms(W_s: np.ndarray, dphi: np.ndarray, g: np.ndarray, max_lag: int):
     yield 0, E
     T = g.shape[0]
     for lag in range(1, min(max_lag, T - 1) + 1):
-        E = np.matmul(E[1:], W_s)
+        E = _matmul_flat(E[1:], W_s).reshape(E[1:].shape)
         E *= dphi[: T - lag]
         yield lag, E
 
@@ -378,19 +388,19 @@ def bptt(
     dphi = act.deriv_from_value(trace.states[1:])  # φ'(a_t) for every t at once
     if truncate is None or truncate >= T - 1:
         # exact: δ_T = g_T; ∂L/∂a_t = φ'_t ⊙ δ_t; δ_{t-1} = g_{t-1} + W_sᵀ ∂L/∂a_t.
-        # g is overwritten in place by δ; da is filled from the end.
-        da = np.empty_like(g)
-        buf = np.empty_like(g[0])
-        W_s = params.W_s
+        # g is overwritten in place (g[t]: ∂L_t/∂s_t -> δ_t -> ∂L/∂a_t), three array
+        # operations per step and no new memory.
+        buf, W_s = np.empty_like(g[0]), params.W_s
         for t in range(T - 1, 0, -1):
-            np.multiply(dphi[t], g[t], out=da[t])
-            g[t - 1] += np.matmul(da[t], W_s, out=buf)
-        np.multiply(dphi[0], g[0], out=da[0])
+            np.multiply(dphi[t], g[t], out=g[t])
+            np.add(g[t - 1], np.matmul(g[t], W_s, out=buf), out=g[t - 1])
+        np.multiply(dphi[0], g[0], out=g[0])
+        da = g
     else:
         # truncated: sum the chains of length 0 … truncate only (see _lag_terms).
         da = np.zeros_like(g)
         for lag, E in _lag_terms(params.W_s, dphi, g, truncate):
-            da[: T - lag] += E
+            np.add(da[: T - lag], E, out=da[: T - lag])
     return value, _gather(params, xs, trace, da, dW_y, db_y)
 
 
