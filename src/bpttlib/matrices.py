@@ -1,9 +1,9 @@
-"""Recurrent matrices ``W_s`` with an exact spectral radius ρ (largest |eigenvalue|).
+"""Recurrent matrices ``W_s`` with an exact spectral radius ρ (largest absolute eigenvalue).
 
 Four kinds, all seeded and all with ``spectral_radius(W) == rho`` to rounding:
 
 - ``gaussian``: i.i.d. normal entries, rescaled by ``rho / ρ(G)``;
-- ``orthogonal``: ``rho`` times a random orthogonal matrix (every |eigenvalue| and every
+- ``orthogonal``: ``rho`` times a random orthogonal matrix (every absolute eigenvalue and every
   singular value equals ``rho``);
 - ``identity``: ``rho · I``;
 - ``nonnormal``: upper triangular (its eigenvalues are its diagonal, with largest magnitude
