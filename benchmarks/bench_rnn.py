@@ -89,7 +89,7 @@ def bench_torch(p, xs, ds, t_bptt):
         Y = torch.stack(states) @ W_y.T + b_y
         loss = ((Y - D) ** 2).sum() / B
         loss.backward()
-        return float(loss), [w.grad.numpy() for w in leaves]
+        return loss.item(), [w.grad.numpy() for w in leaves]
 
     cell = torch.nn.RNN(I, H, nonlinearity="tanh", batch_first=False).double()
     head = torch.nn.Linear(H, O).double()
@@ -108,7 +108,7 @@ def bench_torch(p, xs, ds, t_bptt):
         out, _ = cell(X)
         loss = ((head(out) - D) ** 2).sum() / B
         loss.backward()
-        return float(loss)
+        return loss.item()
 
     value, grads = rnn.bptt(p, xs, ds)
     tv, tg = torch_manual()

@@ -47,15 +47,15 @@ def test_gaussian_result_is_writable_copy():
     assert np.abs(matrices.gaussian(4, 1.0, 0)[0, 0]) < 100.0
 
 
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(16, 64), rho=st.floats(0.5, 0.95), seed=st.integers(0, 2**20))
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(16, 48), rho=st.floats(0.5, 0.9), seed=st.integers(0, 2**20))
 def test_nonnormal_transient_growth(n, rho, seed):
     W = matrices.nonnormal(n, rho, seed)
     assert_allclose(matrices.spectral_radius(W), rho, rtol=1e-12)
     assert matrices.singular_values(W)[0] > 1.5  # ‖W‖ well above ρ < 1
-    norms = matrices.power_norms(W, 2000)
+    norms = matrices.power_norms(W, 600)
     assert norms.max() > 2.0  # transient growth ...
-    assert norms[-1] < 1e-3  # ... before the eigenvalues win
+    assert norms[-1] < 1e-2  # ... before the eigenvalues win
 
 
 def test_nonnormal_at_default_size_grows_a_lot():

@@ -77,6 +77,23 @@ def test_forward_overflow_raises_instead_of_returning_inf():
         rnn.forward(p, xs, activation="linear")
 
 
+@pytest.mark.parametrize("fn", [rnn.bptt, rnn.bptt_by_lag])
+def test_exploding_gradients_raise_instead_of_inf(fn):
+    """Linear units, ρ = 3, T = 700, zero inputs: the states and the loss are tame, but
+    ∂L_T/∂a_1 ~ 3^700 ≈ 1e334 is not a float64."""
+    p = rnn.init(1, 4, 1, spectral_radius=3.0, seed=0, kind="orthogonal")
+    xs, targets = np.zeros((700, 1)), np.ones((700, 1))
+    assert np.isfinite(rnn.loss_fn(p, xs, targets, activation="linear"))
+    with pytest.raises(FloatingPointError, match="gradients overflowed"):
+        fn(p, xs, targets, activation="linear")
+
+
+def test_loss_overflow_raises():
+    from bpttlib import losses
+    with pytest.raises(FloatingPointError, match="outputs: the loss overflowed"):
+        losses.mse(np.full((2, 1), 1e200), np.zeros((2, 1)))
+
+
 # ---- gradients = central differences ------------------------------------------------------------
 
 @pytest.mark.parametrize("act", ACTS)

@@ -91,10 +91,20 @@ def mse(outputs: object, targets: object, mask: object = None) -> tuple[float, n
     ds = check_targets("mse", targets, T, B, O)
     m = _checks.as_mask(mask, T, B)
     scale = 1.0 / (B or 1)
-    diff = ys - ds
-    per_step = np.einsum("...o,...o->...", diff, diff)  # (T,) or (T, B)
-    loss = float(np.sum(m * per_step)) * scale
-    dy = diff * ((2.0 * scale) * m)[..., None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = ys - ds
+        per_step = np.einsum("...o,...o->...", diff, diff)  # (T,) or (T, B)
+        loss = float(np.sum(m * per_step)) * scale
+        dy = diff * ((2.0 * scale) * m)[..., None]
+    return _finite_loss(loss, dy)
+
+
+def _finite_loss(loss: float, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    """Raise ``FloatingPointError`` if finite outputs still gave an overflowing loss."""
+    if not (np.isfinite(loss) and np.isfinite(dy).all()):
+        raise FloatingPointError(
+            f"outputs: the loss overflowed float64 (got {loss}); the outputs are too large"
+        )
     return loss, dy
 
 
@@ -141,12 +151,13 @@ def xent(outputs: object, targets: object, mask: object = None) -> tuple[float, 
     scale = 1.0 / (B or 1)
     logp = log_softmax(ys)
     picked = np.take_along_axis(logp, ds[..., None], axis=-1)[..., 0]  # (T,) or (T, B)
-    loss = -float(np.sum(m * picked)) * scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = -float(np.sum(m * picked)) * scale
     dy = np.exp(logp)
     np.put_along_axis(dy, ds[..., None], np.take_along_axis(dy, ds[..., None], axis=-1) - 1.0,
                       axis=-1)
     dy *= (scale * m)[..., None]
-    return loss, dy
+    return _finite_loss(loss, dy)
 
 
 _LOSS_FNS = {"mse": mse, "xent": xent}

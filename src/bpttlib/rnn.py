@@ -306,7 +306,7 @@ def _output_grads(params: RNNParams, trace: Trace, dy: np.ndarray):
     return dW_y, db_y, g
 
 
-def _gather(params, xs, trace, da, dW_y, db_y) -> RNNParams:
+def _gather(params, xs, trace, da, dW_y, db_y) -> tuple[np.ndarray, ...]:
     """Weight gradients from all ``∂L/∂a_t`` at once: three large matrix products.
 
     ``∂L/∂W_s = Σ_t da_t s_{t-1}ᵀ``, ``∂L/∂W_x = Σ_t da_t x_tᵀ``, ``∂L/∂b_s = Σ_t da_t``.
@@ -315,7 +315,20 @@ def _gather(params, xs, trace, da, dW_y, db_y) -> RNNParams:
     dW_s = da2.T @ _flat(trace.states[:-1])
     dW_x = da2.T @ _flat(xs)
     db_s = da2.sum(axis=0)
-    return RNNParams(dW_x, dW_s, db_s, dW_y, db_y)
+    return dW_x, dW_s, db_s, dW_y, db_y
+
+
+def _finite(where: str, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Raise ``FloatingPointError`` rather than return gradients that overflowed to Inf/NaN.
+
+    The backward passes run under ``np.errstate(over="ignore", invalid="ignore")`` and call
+    this on their results (a few parameter-sized arrays: cheap)."""
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise FloatingPointError(
+            f"{where}: the gradients overflowed float64 (exploding gradients); use a shorter "
+            f"sequence or a smaller spectral radius, or jacobians.grad_decay for log-space norms"
+        )
+    return arrays
 
 
 def _lag_terms(W_s: np.ndarray, dphi: np.ndarray, g: np.ndarray, max_lag: int):
@@ -375,33 +388,41 @@ def bptt(
         ``∂L/∂W_x, ∂L/∂W_s, ∂L/∂b_s, ∂L/∂W_y, ∂L/∂b_y``. With ``truncate``, the output
         weights are still exact and the other three are the truncated sums.
 
+    Raises
+    ------
+    FloatingPointError
+        If the states, the loss or the gradients overflow float64 (exploding gradients),
+        instead of returning Inf/NaN.
+
     Notes
     -----
     ``δ_t = ∂L_t/∂s_t + J_{t+1}ᵀ δ_{t+1}`` and ``∂L/∂a_t = φ'(a_t) ⊙ δ_t``, swept once from
-    ``t = T`` down to 1 (two array operations per step); the weight gradients are then three
+    ``t = T`` down to 1 (three array operations per step); the weight gradients are then three
     matrix products over all steps at once. Book labels: eq-delta-recursion, eq-truncated-bptt.
     """
     truncate = _checks.check_optional_positive_int(truncate, "truncate")
     act, params, xs, trace, value, dy = _prepare(params, xs, targets, activation, loss, mask, s0)
     T = xs.shape[0]
-    dW_y, db_y, g = _output_grads(params, trace, dy)
-    dphi = act.deriv_from_value(trace.states[1:])  # φ'(a_t) for every t at once
-    if truncate is None or truncate >= T - 1:
-        # exact: δ_T = g_T; ∂L/∂a_t = φ'_t ⊙ δ_t; δ_{t-1} = g_{t-1} + W_sᵀ ∂L/∂a_t.
-        # g is overwritten in place (g[t]: ∂L_t/∂s_t -> δ_t -> ∂L/∂a_t), three array
-        # operations per step and no new memory.
-        buf, W_s = np.empty_like(g[0]), params.W_s
-        for t in range(T - 1, 0, -1):
-            np.multiply(dphi[t], g[t], out=g[t])
-            np.add(g[t - 1], np.matmul(g[t], W_s, out=buf), out=g[t - 1])
-        np.multiply(dphi[0], g[0], out=g[0])
-        da = g
-    else:
-        # truncated: sum the chains of length 0 … truncate only (see _lag_terms).
-        da = np.zeros_like(g)
-        for lag, E in _lag_terms(params.W_s, dphi, g, truncate):
-            np.add(da[: T - lag], E, out=da[: T - lag])
-    return value, _gather(params, xs, trace, da, dW_y, db_y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dW_y, db_y, g = _output_grads(params, trace, dy)
+        dphi = act.deriv_from_value(trace.states[1:])  # φ'(a_t) for every t at once
+        if truncate is None or truncate >= T - 1:
+            # exact: δ_T = g_T; ∂L/∂a_t = φ'_t ⊙ δ_t; δ_{t-1} = g_{t-1} + W_sᵀ ∂L/∂a_t.
+            # g is overwritten in place (g[t]: ∂L_t/∂s_t -> δ_t -> ∂L/∂a_t), three array
+            # operations per step and no new memory.
+            buf, W_s = np.empty_like(g[0]), params.W_s
+            for t in range(T - 1, 0, -1):
+                np.multiply(dphi[t], g[t], out=g[t])
+                np.add(g[t - 1], np.matmul(g[t], W_s, out=buf), out=g[t - 1])
+            np.multiply(dphi[0], g[0], out=g[0])
+            da = g
+        else:
+            # truncated: sum the chains of length 0 … truncate only (see _lag_terms).
+            da = np.zeros_like(g)
+            for lag, E in _lag_terms(params.W_s, dphi, g, truncate):
+                np.add(da[: T - lag], E, out=da[: T - lag])
+        grads = _gather(params, xs, trace, da, dW_y, db_y)
+    return value, RNNParams(*_finite("bptt", grads))
 
 
 def bptt_by_lag(
@@ -434,13 +455,14 @@ def bptt_by_lag(
     """
     act, params, xs, trace, _, dy = _prepare(params, xs, targets, activation, loss, mask, s0)
     T, H = xs.shape[0], params.n_hidden
-    _, _, g = _output_grads(params, trace, dy)
-    dphi = act.deriv_from_value(trace.states[1:])
     out = np.zeros((T, H, H))
-    prev = trace.states[:-1]
-    for lag, E in _lag_terms(params.W_s, dphi, g, T - 1):
-        out[lag] = _flat(E).T @ _flat(prev[: T - lag])
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, _, g = _output_grads(params, trace, dy)
+        dphi = act.deriv_from_value(trace.states[1:])
+        prev = trace.states[:-1]
+        for lag, E in _lag_terms(params.W_s, dphi, g, T - 1):
+            out[lag] = _flat(E).T @ _flat(prev[: T - lag])
+    return _finite("bptt_by_lag", (out,))[0]
 
 
 def bptt_chain_sum(
@@ -482,28 +504,30 @@ def bptt_chain_sum(
     act, params, xs, trace, value, dy = _prepare(params, xs, targets, activation, loss, mask, s0)
     T, H = xs.shape[0], params.n_hidden
     batched = xs.ndim == 3
-    dW_x, dW_s, db_s = np.zeros_like(params.W_x), np.zeros_like(params.W_s), np.zeros(H)
-    dW_y, db_y = np.zeros_like(params.W_y), np.zeros_like(params.b_y)
-    for b in range(xs.shape[1] if batched else 1):
-        S = trace.states[:, b] if batched else trace.states  # s_0 … s_T
-        X = xs[:, b] if batched else xs
-        DY = dy[:, b] if batched else dy
-        dphi = act.deriv_from_value(S[1:])  # dphi[t-1] = φ'(a_t)
-        for t in range(1, T + 1):
-            dW_y += np.outer(DY[t - 1], S[t])  # y_t depends on W_y directly: no chain
-            db_y += DY[t - 1]
-            dLt_dst = DY[t - 1] @ params.W_y  # ∂L_t/∂s_t (row vector)
-            chain = np.eye(H)  # ∂s_t/∂s_k, starting at k = t
-            for k in range(t, 0, -1):
-                if truncate is not None and t - k > truncate:
-                    break
-                v = (dLt_dst @ chain) * dphi[k - 1]  # ∂L_t/∂a_k through this chain
-                dW_s += np.outer(v, S[k - 1])  # ∂⁺s_k/∂W_s
-                dW_x += np.outer(v, X[k - 1])  # ∂⁺s_k/∂W_x
-                db_s += v  # ∂⁺s_k/∂b_s
-                J_k = dphi[k - 1][:, None] * params.W_s  # ∂s_k/∂s_{k-1} = diag(φ'(a_k)) W_s
-                chain = chain @ J_k
-    return value, RNNParams(dW_x, dW_s, db_s, dW_y, db_y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dW_x, dW_s, db_s = np.zeros_like(params.W_x), np.zeros_like(params.W_s), np.zeros(H)
+        dW_y, db_y = np.zeros_like(params.W_y), np.zeros_like(params.b_y)
+        for b in range(xs.shape[1] if batched else 1):
+            S = trace.states[:, b] if batched else trace.states  # s_0 … s_T
+            X = xs[:, b] if batched else xs
+            DY = dy[:, b] if batched else dy
+            dphi = act.deriv_from_value(S[1:])  # dphi[t-1] = φ'(a_t)
+            for t in range(1, T + 1):
+                dW_y += np.outer(DY[t - 1], S[t])  # y_t depends on W_y directly: no chain
+                db_y += DY[t - 1]
+                dLt_dst = DY[t - 1] @ params.W_y  # ∂L_t/∂s_t (row vector)
+                chain = np.eye(H)  # ∂s_t/∂s_k, starting at k = t
+                for k in range(t, 0, -1):
+                    if truncate is not None and t - k > truncate:
+                        break
+                    v = (dLt_dst @ chain) * dphi[k - 1]  # ∂L_t/∂a_k through this chain
+                    dW_s += np.outer(v, S[k - 1])  # ∂⁺s_k/∂W_s
+                    dW_x += np.outer(v, X[k - 1])  # ∂⁺s_k/∂W_x
+                    db_s += v  # ∂⁺s_k/∂b_s
+                    # ∂s_k/∂s_{k-1} = diag(φ'(a_k)) W_s extends the chain by one step
+                    J_k = dphi[k - 1][:, None] * params.W_s
+                    chain = chain @ J_k
+    return value, RNNParams(*_finite("bptt_chain_sum", (dW_x, dW_s, db_s, dW_y, db_y)))
 
 
 def loss_fn(params: RNNParams, xs: object, targets: object, **kwargs) -> float:
