@@ -1,0 +1,249 @@
+"""Synthetic long-range-dependency tasks: the adding problem, the copy task, agreement.
+
+Every generator is time-major like the rest of bpttlib (inputs ``(T, n, I)``), deterministic for
+a given ``seed`` (``numpy.random.default_rng``), and comes with the loss of the best predictor
+that ignores the long-range dependency, the baseline a trained network has to beat.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _checks
+
+__all__ = [
+    "adding_problem",
+    "adding_baseline",
+    "copy_task",
+    "copy_baseline",
+    "COPY_SYMBOLS",
+    "COPY_BLANK",
+    "COPY_DELIMITER",
+    "agreement_task",
+    "AGREEMENT_TOKENS",
+    "many_to_one",
+]
+
+#: Copy task: symbols are ids ``0 … COPY_SYMBOLS-1``, then the blank and the delimiter.
+COPY_SYMBOLS = 8
+COPY_BLANK = 8
+COPY_DELIMITER = 9
+_COPY_LENGTH = 10  # symbols to remember
+_COPY_VOCAB = 10
+
+#: Agreement task: the input vocabulary, by one-hot index.
+AGREEMENT_TOKENS = (
+    "subject (singular)",
+    "subject (plural)",
+    "noun (singular)",
+    "noun (plural)",
+    "adjective",
+    "adverb",
+    "preposition",
+    "verb?",
+)
+
+
+def adding_problem(n, T, *, seed=0):
+    """The adding problem of Hochreiter & Schmidhuber (1997).
+
+    Parameters
+    ----------
+    n : int
+        Number of sequences (at least 1).
+    T : int
+        Sequence length (at least 2, so that each half holds one marker).
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    xs : numpy.ndarray, shape (T, n, 2)
+        Channel 0: values drawn from U[0, 1]. Channel 1: markers, exactly two ones per
+        sequence, one in the first half ``t < T // 2`` and one in the second half.
+    targets : numpy.ndarray, shape (n, 1)
+        The sum of the two marked values. Scored at the last step only (see
+        :func:`many_to_one`).
+
+    Notes
+    -----
+    ``d = Σ_t x_t[0] · x_t[1]``. Predicting the constant 1 (the mean of ``d``) gives the
+    mean squared error ``Var d = 2 · 1/12 = 1/6`` (:func:`adding_baseline`).
+    """
+    n = _checks.check_positive_int(n, "n")
+    T = _checks.check_int(T, "T", minimum=2)
+    rng = np.random.default_rng(_checks.check_seed(seed))
+    half = T // 2
+    values = rng.uniform(0.0, 1.0, size=(T, n))
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, T, size=n)
+    markers = np.zeros((T, n))
+    cols = np.arange(n)
+    markers[first, cols] = 1.0
+    markers[second, cols] = 1.0
+    xs = np.stack([values, markers], axis=-1)
+    targets = (values[first, cols] + values[second, cols])[:, None]
+    return xs, targets
+
+
+def adding_baseline():
+    """Mean squared error of the best constant prediction on the adding problem.
+
+    Returns
+    -------
+    float
+        ``1/6``.
+
+    Notes
+    -----
+    The target is a sum of two independent U[0, 1] values: mean 1, variance ``2/12``.
+    """
+    return 1.0 / 6.0
+
+
+def copy_task(n, T, *, seed=0):
+    """The copy (memory) task of Hochreiter & Schmidhuber (1997) in the form of Arjovsky et al.
+
+    Parameters
+    ----------
+    n : int
+        Number of sequences (at least 1).
+    T : int
+        The delay (at least 1): the sequence has ``T + 20`` steps.
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    xs : numpy.ndarray, shape (T + 20, n, 10)
+        One-hot inputs: 10 symbols drawn uniformly from the ids ``0 … 7``, then ``T − 1``
+        blanks (id 8), the delimiter (id 9) and 10 blanks.
+    targets : numpy.ndarray of int64, shape (T + 20, n)
+        Blank (8) at the first ``T + 10`` steps, then the 10 symbols again.
+
+    Notes
+    -----
+    A network that never remembers the symbols can at best predict the blank for
+    ``T + 10`` steps and a uniform guess over the 8 symbols for the last 10, a cross-entropy
+    of ``10 log 8`` per sequence, i.e. ``10 log 8 / (T + 20)`` per step
+    (:func:`copy_baseline`). With bpttlib's summed loss (eq-loss-xent) and no mask, the
+    per-sequence figure ``10 log 8`` is the one to compare against.
+    """
+    n = _checks.check_positive_int(n, "n")
+    T = _checks.check_positive_int(T, "T")
+    rng = np.random.default_rng(_checks.check_seed(seed))
+    length = T + 2 * _COPY_LENGTH
+    symbols = rng.integers(0, COPY_SYMBOLS, size=(_COPY_LENGTH, n))
+    tokens = np.full((length, n), COPY_BLANK, dtype=np.int64)
+    tokens[:_COPY_LENGTH] = symbols
+    tokens[_COPY_LENGTH + T - 1] = COPY_DELIMITER
+    targets = np.full((length, n), COPY_BLANK, dtype=np.int64)
+    targets[-_COPY_LENGTH:] = symbols
+    xs = np.eye(_COPY_VOCAB)[tokens]
+    return xs, targets
+
+
+def copy_baseline(T):
+    """Per-step cross-entropy of the memoryless strategy on :func:`copy_task`.
+
+    Parameters
+    ----------
+    T : int
+        The delay (at least 1).
+
+    Returns
+    -------
+    float
+        ``10 log 8 / (T + 20)`` (natural log).
+    """
+    T = _checks.check_positive_int(T, "T")
+    return _COPY_LENGTH * math.log(COPY_SYMBOLS) / (T + 2 * _COPY_LENGTH)
+
+
+def agreement_task(n, T, *, seed=0, attractors=True):
+    """A toy subject–verb agreement task: remember the number of the first token.
+
+    Parameters
+    ----------
+    n : int
+        Number of sequences (at least 1).
+    T : int
+        Sequence length (at least 3: subject, at least one distractor, verb slot).
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``.
+    attractors : bool, optional
+        If true (default), distractors include singular and plural nouns (independent of
+        the subject), so "agree with the most recent noun" is right only half the time.
+        If false, distractors are adjectives, adverbs and prepositions only.
+
+    Returns
+    -------
+    xs : numpy.ndarray, shape (T, n, 8)
+        One-hot tokens (names in :data:`AGREEMENT_TOKENS`): step 0 the subject (id 0
+        singular, id 1 plural), steps ``1 … T−2`` distractors (ids 2 … 6), step ``T−1`` the
+        verb slot (id 7).
+    targets : numpy.ndarray of int64, shape (n,)
+        The verb class at the last step: 0 singular, 1 plural (equal to the subject's id).
+        Many-to-one: score only the last step (see :func:`many_to_one`).
+
+    Notes
+    -----
+    The answer depends only on a token ``T − 1`` steps back, so the gradient that teaches
+    it has to cross the whole sequence (eq-grad-decay). Guessing gives a cross-entropy of
+    ``log 2`` and an accuracy of 1/2.
+    """
+    n = _checks.check_positive_int(n, "n")
+    T = _checks.check_int(T, "T", minimum=3)
+    if not isinstance(attractors, (bool, np.bool_)):
+        raise TypeError(f"attractors: expected a bool, got {type(attractors).__name__}")
+    rng = np.random.default_rng(_checks.check_seed(seed))
+    subject = rng.integers(0, 2, size=n)
+    low = 2 if attractors else 4
+    tokens = np.empty((T, n), dtype=np.int64)
+    tokens[0] = subject
+    tokens[1:-1] = rng.integers(low, 7, size=(T - 2, n))
+    tokens[-1] = len(AGREEMENT_TOKENS) - 1
+    xs = np.eye(len(AGREEMENT_TOKENS))[tokens]
+    return xs, subject.astype(np.int64)
+
+
+def many_to_one(targets, T):
+    """Spread a per-sequence target over ``T`` steps with a last-step-only mask.
+
+    Parameters
+    ----------
+    targets : array_like, shape (n, O) real or (n,) integer
+        One target per sequence, e.g. from :func:`adding_problem` or :func:`agreement_task`.
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    seq_targets : numpy.ndarray, shape (T, n, O) or (T, n)
+        ``targets`` repeated at every step (same dtype), ready for ``loss="mse"`` or
+        ``loss="xent"`` of ``bptt``.
+    mask : numpy.ndarray, shape (T,)
+        Zeros except a one at the last step.
+
+    Notes
+    -----
+    With this mask, ``L = Σ_t m_t ℓ_t`` (eq-loss-mse, eq-loss-xent) is the loss of the last
+    step alone, averaged over the batch.
+    """
+    T = _checks.check_positive_int(T, "T")
+    if targets is None or isinstance(targets, (str, bytes)):
+        raise TypeError(f"targets: expected an array, got {type(targets).__name__}")
+    arr = np.asarray(targets)
+    if arr.ndim == 1:
+        arr = _checks.as_int_array(arr, "targets")
+    elif arr.ndim == 2:
+        arr = _checks.as_float_array(arr, "targets")
+    else:
+        raise ValueError(
+            f"targets: expected shape (n, O) or (n,), got {_checks.shape_str(arr.shape)}"
+        )
+    mask = np.zeros(T)
+    mask[-1] = 1.0
+    return np.broadcast_to(arr, (T, *arr.shape)).copy(), mask

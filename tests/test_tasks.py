@@ -1,0 +1,169 @@
+"""Tests for bpttlib.tasks: structure of the adding, copy and agreement tasks, seeded
+determinism, and their baselines measured on samples."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from bpttlib import gated, losses, tasks
+
+
+# ---- adding problem -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("T", [2, 3, 10, 51])
+def test_adding_problem_structure(T):
+    n = 200
+    xs, targets = tasks.adding_problem(n, T, seed=3)
+    assert xs.shape == (T, n, 2) and targets.shape == (n, 1)
+    assert xs.dtype == np.float64 and targets.dtype == np.float64
+    values, markers = xs[..., 0], xs[..., 1]
+    assert ((0 <= values) & (values < 1)).all()
+    assert set(np.unique(markers)) <= {0.0, 1.0}
+    half = T // 2
+    assert (markers[:half].sum(axis=0) == 1).all()  # exactly one in each half
+    assert (markers[half:].sum(axis=0) == 1).all()
+    assert_allclose(targets[:, 0], (values * markers).sum(axis=0), rtol=1e-15)
+
+
+def test_adding_problem_is_seeded():
+    a, ta = tasks.adding_problem(5, 8, seed=1)
+    b, tb = tasks.adding_problem(5, 8, seed=1)
+    c, _ = tasks.adding_problem(5, 8, seed=2)
+    assert_allclose(a, b, rtol=0, atol=0)
+    assert_allclose(ta, tb, rtol=0, atol=0)
+    assert not np.allclose(a, c)
+
+
+def test_adding_baseline_measured():
+    _, targets = tasks.adding_problem(100_000, 10, seed=0)
+    sq = (targets[:, 0] - 1.0) ** 2
+    # mean of 1e5 samples: standard error ~ std(sq)/sqrt(n) ~ 6e-4; allow 4 standard errors
+    se = sq.std() / np.sqrt(sq.size)
+    assert abs(sq.mean() - tasks.adding_baseline()) < 4 * se
+    assert tasks.adding_baseline() == pytest.approx(1 / 6, rel=1e-15)
+    assert abs(targets.mean() - 1.0) < 4 * targets.std() / np.sqrt(targets.size)
+
+
+def test_adding_problem_trains_as_many_to_one():
+    # the masked loss of a model that outputs exactly 1 at the last step is the baseline
+    n, T = 20_000, 6
+    xs, targets = tasks.adding_problem(n, T, seed=4)
+    seq, mask = tasks.many_to_one(targets, T)
+    assert seq.shape == (T, n, 1) and mask.shape == (T,) and mask.sum() == 1 and mask[-1] == 1
+    value, _ = losses.mse(np.ones((T, n, 1)), seq, mask)
+    assert_allclose(value, np.mean((targets - 1) ** 2), rtol=1e-12)
+    assert abs(value - tasks.adding_baseline()) < 0.01
+    p = gated.lstm_init(2, 4, 1)
+    loss, _ = gated.lstm_bptt(p, xs[:, :8], seq[:, :8], mask=mask)  # the shapes fit bptt
+    assert np.isfinite(loss)
+
+
+# ---- copy task ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("T", [1, 5, 30])
+def test_copy_task_structure(T):
+    n = 50
+    xs, targets = tasks.copy_task(n, T, seed=2)
+    L = T + 20
+    assert xs.shape == (L, n, 10) and targets.shape == (L, n)
+    assert targets.dtype == np.int64
+    assert_allclose(xs.sum(axis=-1), 1.0, rtol=0, atol=0)  # one-hot
+    tokens = xs.argmax(axis=-1)
+    symbols = tokens[:10]
+    assert ((0 <= symbols) & (symbols < 8)).all()
+    assert (tokens[10:T + 9] == tasks.COPY_BLANK).all()  # T - 1 blanks
+    assert (tokens[T + 9] == tasks.COPY_DELIMITER).all()
+    assert (tokens[T + 10:] == tasks.COPY_BLANK).all()
+    assert (targets[:T + 10] == tasks.COPY_BLANK).all()
+    assert (targets[T + 10:] == symbols).all()
+
+
+def test_copy_task_symbols_are_uniform_and_seeded():
+    xs, _ = tasks.copy_task(20_000, 3, seed=0)
+    counts = np.bincount(xs[:10].argmax(axis=-1).ravel(), minlength=10)
+    freq = counts[:8] / counts.sum()
+    # 2e5 draws: standard error of each frequency ~ 7e-4; allow ~4 of them
+    assert_allclose(freq, 1 / 8, atol=3e-3)
+    assert counts[8:].sum() == 0
+    a, ta = tasks.copy_task(4, 5, seed=9)
+    b, tb = tasks.copy_task(4, 5, seed=9)
+    assert (a == b).all() and (ta == tb).all()
+
+
+@pytest.mark.parametrize("T", [1, 10, 100])
+def test_copy_baseline_equals_the_memoryless_predictor(T):
+    n = 400
+    _, targets = tasks.copy_task(n, T, seed=1)
+    L = T + 20
+    # blank (certain) for T + 10 steps, then uniform over the 8 symbols
+    logits = np.full((L, n, 10), -60.0)
+    logits[:T + 10, :, tasks.COPY_BLANK] = 60.0
+    logits[T + 10:, :, :8] = 0.0
+    value, _ = losses.xent(logits, targets)  # summed over steps, mean over the batch
+    assert_allclose(value / L, tasks.copy_baseline(T), rtol=1e-12)
+    assert_allclose(tasks.copy_baseline(T), 10 * np.log(8) / (T + 20), rtol=1e-15)
+
+
+# ---- agreement ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("attractors", [True, False])
+def test_agreement_task_structure(attractors):
+    n, T = 4000, 9
+    xs, targets = tasks.agreement_task(n, T, seed=5, attractors=attractors)
+    V = len(tasks.AGREEMENT_TOKENS)
+    assert xs.shape == (T, n, V) and targets.shape == (n,) and targets.dtype == np.int64
+    tokens = xs.argmax(axis=-1)
+    assert_allclose(xs.sum(axis=-1), 1.0, rtol=0, atol=0)
+    assert (tokens[0] == targets).all() and set(np.unique(targets)) == {0, 1}
+    assert (tokens[-1] == V - 1).all()
+    middle = set(np.unique(tokens[1:-1]))
+    assert middle == ({2, 3, 4, 5, 6} if attractors else {4, 5, 6})
+    assert abs(targets.mean() - 0.5) < 0.05
+
+
+def test_agreement_recency_heuristic_is_at_chance_with_attractors():
+    n, T = 20_000, 12
+    xs, targets = tasks.agreement_task(n, T, seed=6)
+    tokens = xs.argmax(axis=-1)
+    guesses = np.empty(n, dtype=np.int64)
+    for j in range(n):  # the number of the most recent noun (the subject if there is none)
+        nouns = [t for t in tokens[1:-1, j] if t in (2, 3)]
+        guesses[j] = (nouns[-1] - 2) if nouns else tokens[0, j]
+    accuracy = np.mean(guesses == targets)
+    # without attractors' influence it would be 1; with them, close to 1/2 (P(no noun) tiny)
+    assert abs(accuracy - 0.5) < 0.02
+
+
+def test_many_to_one_with_integer_targets():
+    _, targets = tasks.agreement_task(7, 5)
+    seq, mask = tasks.many_to_one(targets, 5)
+    assert seq.shape == (5, 7) and seq.dtype == np.int64 and (seq == targets).all()
+    assert_allclose(mask, [0, 0, 0, 0, 1], rtol=0, atol=0)
+
+
+# ---- validation ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, T_min", [(tasks.adding_problem, 2), (tasks.copy_task, 1),
+                                       (tasks.agreement_task, 3)])
+def test_bad_sizes_raise_naming_the_argument(fn, T_min):
+    with pytest.raises(ValueError, match=r"^n"):
+        fn(0, 10)
+    with pytest.raises(ValueError, match=r"^T"):
+        fn(3, T_min - 1)
+    with pytest.raises(TypeError, match=r"^T"):
+        fn(3, 10.0)
+    with pytest.raises(ValueError, match=r"^seed"):
+        fn(3, 10, seed=-1)
+
+
+def test_other_argument_errors():
+    with pytest.raises(TypeError, match=r"^attractors"):
+        tasks.agreement_task(2, 5, attractors="yes")
+    with pytest.raises(ValueError, match=r"^T"):
+        tasks.copy_baseline(0)
+    with pytest.raises(ValueError, match=r"^targets"):
+        tasks.many_to_one(np.zeros((2, 3, 4)), 5)
+    with pytest.raises(TypeError, match=r"^targets"):
+        tasks.many_to_one(None, 5)
+    with pytest.raises(TypeError, match=r"^targets"):
+        tasks.many_to_one(np.zeros(3), 5)  # 1-D targets are class indices
