@@ -13,7 +13,7 @@ _timing.pin_single_thread()
 
 import numpy as np  # noqa: E402
 
-from bpttlib import gradcheck, rnn  # noqa: E402
+from bpttlib import gradcheck, jacobians, rnn  # noqa: E402
 from _timing import fit_exponent, fmt, median_time, row  # noqa: E402
 
 B, T, I, H, O = 32, 100, 32, 128, 32
@@ -122,6 +122,14 @@ def bench_torch(p, xs, ds, t_bptt):
     row("torch.nn.RNN + Linear (fused C++ loop)", t_nn, f"bpttlib is {t_nn / t_bptt:.2f} x faster")
 
 
+def bench_decay_curve():
+    print("jacobians.decay_curve (the book's slider), log-space, one sequence")
+    for act in ("tanh", "relu"):
+        for H_, T_, rho in ((128, 200, 1.3), (128, 1000, 3.0)):
+            t = median_time(lambda: jacobians.decay_curve(rho, act, n_hidden=H_, T=T_), repeat=11)
+            row(f"{act} H={H_} T={T_} rho={rho}", t)
+
+
 def main():
     print(f"threads: {_timing.threads_report()}")
     print(f"numpy {np.__version__}")
@@ -129,6 +137,7 @@ def main():
     bench_torch(p, xs, ds, t_bptt)
     bench_chain_sum()
     bench_scaling()
+    bench_decay_curve()
 
 
 if __name__ == "__main__":

@@ -87,7 +87,8 @@ def test_relu_derivative_at_zero_is_zero():
 @pytest.mark.parametrize("bad, exc", [("softplus", ValueError), ("Tanh", ValueError),
                                       (None, TypeError), (np.tanh, TypeError)])
 def test_unknown_name(bad, exc):
-    with pytest.raises(exc, match="activation: expected one of 'tanh', 'sigmoid', 'relu', 'linear'"):
+    msg = "activation: expected one of 'tanh', 'sigmoid', 'relu', 'linear'"
+    with pytest.raises(exc, match=msg):
         activations.get(bad)
     with pytest.raises(exc, match="activation"):
         activations.gamma(bad)

@@ -153,7 +153,8 @@ def test_positive_int_accepts_numpy_ints():
 
 
 def test_finite_message_names_index():
-    with pytest.raises(ValueError, match=r"xs: expected finite values, got NaN/Inf at index \(1, 0\)"):
+    msg = r"xs: expected finite values, got NaN/Inf at index \(1, 0\)"
+    with pytest.raises(ValueError, match=msg):
         _checks.as_float_array([[0.0, 1.0], [np.inf, 2.0]], "xs")
 
 

@@ -330,7 +330,7 @@ def _last_step_grad(params, trace_or_scaled, loss, targets, act, scaled):
     # softmax(10^c z) - onehot: shift by the max first, so the scaled logits are <= 0 and
     # exp() can only underflow (to the exact limit, a one-hot softmax)
     shifted = z - z.max()
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # 0 · inf is replaced by 0 below
         big = np.where(shifted == 0.0, 0.0, shifted * np.power(10.0, c))
     dy = losses.softmax(big)
     dy[int(targets[-1])] -= 1.0

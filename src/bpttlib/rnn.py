@@ -497,7 +497,8 @@ def bptt_chain_sum(
     ``∂L/∂W = Σ_t Σ_{k≤t} ∂L_t/∂s_t · ∂s_t/∂s_k · ∂⁺s_k/∂W`` with ``∂s_t/∂s_k = J_t … J_{k+1}``
     built as an explicit ``H × H`` matrix for every pair ``(t, k)``: ``O(T²·H³)`` per sequence,
     with plain Python loops over the batch, ``t`` and ``k``. ``∂⁺s_k/∂W`` is the immediate
-    partial (holding ``s_{k-1}`` fixed): for ``W_s`` the row vector ``v`` gives ``(φ'_k ⊙ v) s_{k-1}ᵀ``.
+    partial (holding ``s_{k-1}`` fixed): for ``W_s`` the row vector ``v`` gives
+    ``(φ'_k ⊙ v) s_{k-1}ᵀ``.
     Book labels: eq-bptt-sum, eq-jacobian-product, eq-step-jacobian.
     """
     truncate = _checks.check_optional_positive_int(truncate, "truncate")
