@@ -54,7 +54,7 @@ class Activation:
     deriv : callable
         ``a -> φ'(a)`` from the pre-activation, accurate far into saturation.
     deriv_from_value : callable
-        ``s -> φ'(a)`` given ``s = φ(a)``; cheap, used by BPTT.
+        ``(s, out=None) -> φ'(a)`` given ``s = φ(a)``; cheap, used by BPTT.
     log_deriv : callable
         ``a -> log φ'(a)`` (natural log, ``-inf`` where the derivative is exactly 0).
     """
@@ -75,9 +75,9 @@ def _tanh_deriv(a: Array) -> Array:
     return 4.0 * e / (1.0 + e) ** 2
 
 
-def _tanh_deriv_from_value(s: Array) -> Array:
-    d = np.multiply(s, s)
-    return np.subtract(1.0, d, out=d)  # 1 − s², in place (one temporary for a big array)
+def _tanh_deriv_from_value(s: Array, out: Array | None = None) -> Array:
+    d = np.multiply(s, s, out=out)
+    return np.subtract(1.0, d, out=d)  # 1 − s², in place
 
 
 def _tanh_log_deriv(a: Array) -> Array:
@@ -107,8 +107,8 @@ def _sigmoid_deriv(a: Array) -> Array:
     return e / (1.0 + e) ** 2
 
 
-def _sigmoid_deriv_from_value(s: Array) -> Array:
-    d = np.subtract(1.0, s)
+def _sigmoid_deriv_from_value(s: Array, out: Array | None = None) -> Array:
+    d = np.subtract(1.0, s, out=out)
     return np.multiply(d, s, out=d)  # s (1 − s)
 
 
@@ -128,9 +128,11 @@ def _relu(a: Array, out: Array | None = None) -> Array:
     return np.maximum(a, 0.0, out=out)
 
 
-def _relu_deriv(a: Array) -> Array:
+def _relu_deriv(a: Array, out: Array | None = None) -> Array:
     # the convention φ'(0) = 0
-    return (np.asarray(a) > 0).astype(np.float64)
+    if out is None:
+        return (np.asarray(a) > 0).astype(np.float64)
+    return np.greater(a, 0.0, out=out)
 
 
 def _relu_log_deriv(a: Array) -> Array:
@@ -150,8 +152,11 @@ def _identity(a: Array, out: Array | None = None) -> Array:
     return out
 
 
-def _ones(a: Array) -> Array:
-    return np.ones(np.shape(a))
+def _ones(a: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return np.ones(np.shape(a))
+    out.fill(1.0)
+    return out
 
 
 def _zeros(a: Array) -> Array:
