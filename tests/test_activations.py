@@ -92,3 +92,15 @@ def test_unknown_name(bad, exc):
         activations.get(bad)
     with pytest.raises(exc, match="activation"):
         activations.gamma(bad)
+
+
+@pytest.mark.parametrize("name", ACTS)
+def test_out_arguments_match_allocating_calls(name):
+    act, a = activations.get(name), grid().reshape(4, -1)
+    buf = np.full_like(a, np.nan)
+    assert act.value(a, out=buf) is buf
+    assert_allclose(buf, act.value(a), rtol=0, atol=0)
+    s = act.value(a)
+    buf2 = np.full_like(a, np.nan)
+    assert act.deriv_from_value(s, out=buf2) is buf2
+    assert_allclose(buf2, act.deriv_from_value(s), rtol=0, atol=0)
