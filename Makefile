@@ -4,6 +4,7 @@
 #   make lab     JupyterLab on the chapters (.md files open as notebooks)
 #   make serve   serve _build/html on http://127.0.0.1:$(PORT)
 #   make bench   benchmarks (medians and ratios; never part of make test)
+#   make experiments  the long training runs behind Part III (writes their data files)
 #   make colab   regenerate the .ipynb twins of the chapters (Colab/Binder launch targets)
 #   make clean   remove build outputs (keeps .venv; `make distclean` removes it too)
 
@@ -47,6 +48,9 @@ bench: $(STAMP)
 		$(BIN)/python -m pip install --quiet torch==2.13.0 || \
 		echo "torch not installable here: the torch comparisons will be skipped"
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+experiments: $(STAMP)
+	$(BIN)/python experiments/run.py
 
 colab: $(STAMP)
 	$(BIN)/python tools/colab.py
