@@ -604,12 +604,14 @@ def lstm_bptt(params, xs, targets, *, loss="mse", mask=None, h0=None, c0=None):
         for t in range(T - 1, -1, -1):
             gh += dH[t]
             gh = back.step(t, gh, dZ[t])
-        dZ2 = dZ.reshape(T * B, 4 * H)
-        grads = {
-            "W_x": (xs3.reshape(T * B, -1).T @ dZ2)[:, rows].T,
-            "W_h": (cache.hs[:-1].reshape(T * B, H).T @ dZ2)[:, rows].T,
-            "b": dZ2.sum(axis=0)[rows],
-        }
+        # W_x, W_h and b in one product: [x_t, h_{t-1}, 1]ᵀ ∂L/∂z_t summed over t and batch
+        I = xs3.shape[2]
+        inputs = np.empty((T, B, I + H + 1))
+        inputs[..., :I] = xs3
+        inputs[..., I:-1] = cache.hs[:-1]
+        inputs[..., -1] = 1.0
+        G = (inputs.reshape(T * B, -1).T @ dZ.reshape(T * B, 4 * H))[:, rows]
+        grads = {"W_x": G[:I].T, "W_h": G[I:-1].T, "b": G[-1]}
     return value, LSTMParams(**_finite_grads("lstm_bptt", grads), W_y=gWy, b_y=gby)
 
 
