@@ -1,0 +1,175 @@
+"""bpttlib.train: optimizers, the loop, clipping in the loop, divergence, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from bpttlib import gated, rnn, train
+
+
+def small_rnn(seed=0, rho=0.9):
+    return rnn.init(2, 6, 1, spectral_radius=rho, seed=seed)
+
+
+def fixed_batch(T=6, B=4, seed=0):
+    """One adding-problem batch, reused every step (a memorisation problem that must converge)."""
+    return train.task_data("adding", batch_size=B, T=T, seed=seed)(0)
+
+
+def params_norm(p):
+    return np.sqrt(sum(np.sum(getattr(p, n) ** 2) for n in ("W_x", "W_s", "b_s", "W_y", "b_y")))
+
+
+def difference(a, b):
+    return a.zip_map(lambda x, y: x - y, b)
+
+
+@pytest.mark.parametrize(
+    "optimizer", [train.SGD(0.05), train.Momentum(0.02), train.RMSprop(0.01), train.Adam(0.02)]
+)
+def test_every_optimizer_fits_a_fixed_batch(optimizer):
+    batch = fixed_batch()
+    result = train.fit(small_rnn(), train.rnn_objective(), lambda step: batch, steps=300,
+                       optimizer=optimizer)
+    assert result.stopped is None
+    loss = result.history.loss
+    assert loss.shape == (300,)
+    assert loss[-1] < 0.1 * loss[0], (loss[0], loss[-1])
+
+
+def test_sgd_step_is_minus_lr_times_gradient():
+    p, batch = small_rnn(), fixed_batch()
+    _, g = train.rnn_objective()(p, batch)
+    new, _ = train.SGD(0.1).update(p, g, None)
+    assert_allclose(new.W_s, p.W_s - 0.1 * g.W_s, rtol=0, atol=1e-15)
+
+
+def test_adam_first_step_moves_each_weight_by_about_lr():
+    p, batch = small_rnn(), fixed_batch()
+    _, g = train.rnn_objective()(p, batch)
+    opt = train.Adam(1e-3)
+    new, _ = opt.update(p, g, opt.init(p))
+    step = np.abs(new.W_s - p.W_s)[np.abs(g.W_s) > 1e-6]
+    assert_allclose(step, 1e-3, rtol=1e-3)  # bias-corrected first step: lr * g/|g|
+
+
+def test_norm_clipping_bounds_every_sgd_step():
+    batch, lr, theta = fixed_batch(T=30), 0.1, 0.05
+    p = rnn.init(2, 6, 1, spectral_radius=1.8, seed=1)
+    result = train.fit(p, train.rnn_objective(), lambda s: batch, steps=3,
+                       optimizer=train.SGD(lr), clip_norm=theta)
+    assert result.history.clipped.all() and (result.history.grad_norm > theta).all()
+    one = train.fit(p, train.rnn_objective(), lambda s: batch, steps=1,
+                    optimizer=train.SGD(lr), clip_norm=theta)
+    assert params_norm(difference(one.params, p)) <= lr * theta * (1 + 1e-12)
+
+
+def test_value_clipping_in_the_loop_marks_clipped_steps():
+    batch = fixed_batch(T=30)
+    p = rnn.init(2, 6, 1, spectral_radius=1.8, seed=1)
+    result = train.fit(p, train.rnn_objective(), lambda s: batch, steps=2,
+                       optimizer=train.SGD(0.1), clip_value=1e-3)
+    assert result.history.clipped.all()
+    one = train.fit(p, train.rnn_objective(), lambda s: batch, steps=1,
+                    optimizer=train.SGD(0.1), clip_value=1e-3)
+    rounding = 4 * np.finfo(float).eps * np.max(np.abs(p.W_s))  # of the subtraction itself
+    assert np.max(np.abs(one.params.W_s - p.W_s)) <= 0.1 * 1e-3 + rounding
+
+
+def diverging_run(**kw):
+    p = rnn.init(2, 8, 1, spectral_radius=1.5, seed=0)
+    data = train.task_data("adding", batch_size=8, T=60, seed=0)
+    return train.fit(p, train.rnn_objective(activation="linear"), data, steps=50,
+                     optimizer=train.SGD(1.0), **kw)
+
+
+def test_divergence_stops_with_a_readable_message_and_finite_params():
+    result = diverging_run()
+    assert result.stopped is not None and "overflowed" in result.stopped
+    assert "Clip the gradient" in result.stopped
+    assert len(result.history.loss) < 50
+    assert all(np.isfinite(a).all() for a in result.params.arrays())
+    assert np.isfinite(result.history.loss).all() and np.isfinite(result.history.grad_norm).all()
+
+
+def test_divergence_can_raise():
+    with pytest.raises(train.TrainingDiverged, match="overflowed"):
+        diverging_run(on_nonfinite="raise")
+
+
+def test_clipping_keeps_the_same_run_finite():
+    result = diverging_run(clip_norm=1.0)
+    assert result.stopped is None and len(result.history.loss) == 50
+
+
+def test_runs_are_repeatable_and_seeds_differ():
+    data = train.task_data("adding", batch_size=4, T=8, seed=3)
+    a = train.fit(small_rnn(), train.rnn_objective(), data, steps=20)
+    b = train.fit(small_rnn(), train.rnn_objective(), data, steps=20)
+    assert_array_equal(a.history.loss, b.history.loss)  # bit-for-bit: same seeds, same run
+    other = train.task_data("adding", batch_size=4, T=8, seed=4)
+    c = train.fit(small_rnn(), train.rnn_objective(), other, steps=20)
+    assert not np.allclose(a.history.loss, c.history.loss)
+
+
+@pytest.mark.parametrize("task, cell", [("adding", "lstm"), ("copy", "gru"), ("agreement", "lstm")])
+def test_gated_objectives_run_on_every_task(task, cell):
+    data = train.task_data(task, batch_size=3, T=6, seed=0)
+    xs, targets, mask = data(0)
+    loss = "mse" if task == "adding" else "xent"
+    init = gated.lstm_init if cell == "lstm" else gated.gru_init
+    n_out = 1 if task == "adding" else int(np.max(targets)) + 1 if task != "copy" else 10
+    p = init(xs.shape[-1], 5, n_out, seed=0)
+    objective = train.lstm_objective(loss=loss) if cell == "lstm" else train.gru_objective(loss=loss)
+    result = train.fit(p, objective, data, steps=3)
+    assert result.stopped is None and result.history.loss.shape == (3,)
+    assert (mask is None) == (task == "copy")
+
+
+def test_progress_bar_runs():
+    result = train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=3,
+                       progress=True)
+    assert len(result.history.loss) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(steps=0), ValueError, "steps"),
+        (dict(steps=2.5), TypeError, "steps"),
+        (dict(steps=2, optimizer="adam"), TypeError, "optimizer"),
+        (dict(steps=2, clip_norm=-1.0), ValueError, "clip_norm"),
+        (dict(steps=2, clip_value=0.0), ValueError, "clip_value"),
+        (dict(steps=2, on_nonfinite="ignore"), ValueError, "on_nonfinite"),
+    ],
+)
+def test_fit_rejects_bad_arguments(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), **kwargs)
+
+
+def test_bad_containers_and_callables_are_named():
+    with pytest.raises(TypeError, match="params"):
+        train.fit({"W": np.eye(2)}, train.rnn_objective(), lambda s: None, steps=1)
+    with pytest.raises(TypeError, match="objective"):
+        train.fit(small_rnn(), None, lambda s: None, steps=1)
+    with pytest.raises(TypeError, match="data"):
+        train.fit(small_rnn(), train.rnn_objective(), [1, 2], steps=1)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: train.SGD(0.0), "lr"),
+        (lambda: train.Momentum(0.1, momentum=1.0), "momentum"),
+        (lambda: train.RMSprop(0.1, decay=1.5), "decay"),
+        (lambda: train.Adam(0.1, beta2=1.0), "beta2"),
+        (lambda: train.task_data("parity", batch_size=2, T=5), "task"),
+        (lambda: train.task_data("adding", batch_size=0, T=5), "batch_size"),
+    ],
+)
+def test_optimizers_and_data_validate(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
