@@ -206,6 +206,14 @@ def test_cliff_grad_on_a_grid_is_pointwise_and_finite():
     assert all(np.isfinite(a).all() for a in wide)
 
 
+def test_cliff_grad_scalar_path_equals_the_vectorised_one():
+    w = np.array([1.0, 5.0, cliff_location() + 1e-7, 15.0, -8.0, 1e9])
+    b = np.array([0.0, -3.0, -3.0, -9.0, 5.0, 0.5 - 1e9 / (1 + np.exp(-0.5))])
+    gw, gb = cliff_grad(w, b)  # arrays: the vectorised pass
+    for k in range(w.size):  # floats: the plain-float pass
+        assert_allclose(cliff_grad(float(w[k]), float(b[k])), (gw[k], gb[k]), rtol=1e-12)
+
+
 def test_cliff_grad_saturates_instead_of_overflowing():
     # b puts x0 = 0.5 on a fixed point: the chain sits where |w σ'| = 2.4e8 per step
     w = 1e9

@@ -10,6 +10,7 @@ Pascanu, Mikolov & Bengio (2013, eq. 8) on whole ``(w, b)`` grids in one vectori
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -165,6 +166,34 @@ _sigmoid = activations.sigmoid.value  # overflow-free for any finite x
 _sigmoid_slope = activations.sigmoid.deriv
 
 
+def _scalar_sigmoid_and_slope(x: float) -> tuple[float, float]:
+    """``σ(x)`` and ``σ'(x)`` of one float, through ``exp(−|x|)`` (no overflow)."""
+    e = math.exp(-abs(x))
+    inv = 1.0 / (1.0 + e)
+    return (inv if x >= 0 else e * inv), e * inv * inv
+
+
+def _cliff_grad_scalar(w: float, b: float, steps: int, x0: float, target: float):
+    """:func:`cliff_grad` for one point in plain floats: ~100x faster than 0-d arrays.
+
+    The same recursions as the vectorised pass (and the same cap); :func:`cliff_descent` and
+    the book's live widget call it once per descent step.
+    """
+    xs = [x0]
+    for _ in range(steps):
+        xs.append(w * _scalar_sigmoid_and_slope(xs[-1])[0] + b)
+    sig, slope = _scalar_sigmoid_and_slope(xs[-1])
+    delta = 2.0 * (sig - target) * slope
+    gw = gb = 0.0
+    for t in range(steps, 0, -1):
+        sig, slope = _scalar_sigmoid_and_slope(xs[t - 1])
+        gw += delta * sig
+        gb += delta
+        if t > 1:  # a float product overflows to ±inf without raising; the cap undoes it
+            delta = min(max(delta * (w * slope), -_DELTA_CAP), _DELTA_CAP)
+    return gw, gb
+
+
 def _cliff_args(w, b, steps, x0, target):
     w = _checks.as_float_array(w, "w")
     b = _checks.as_float_array(b, "b")
@@ -247,6 +276,8 @@ def cliff_grad(w, b, *, steps=50, x0=0.5, target=0.7):
     point (65 MB for a 400 × 400 grid and 50 steps).
     """
     w, b, steps, x0, target = _cliff_args(w, b, steps, x0, target)
+    if w.ndim == 0:
+        return _cliff_grad_scalar(float(w), float(b), steps, x0, target)
     xs = np.empty((steps + 1, *w.shape))
     xs[0] = x0
     for t in range(1, steps + 1):
@@ -261,7 +292,7 @@ def cliff_grad(w, b, *, steps=50, x0=0.5, target=0.7):
             with np.errstate(over="ignore"):  # a finite product may overflow to ±inf ...
                 delta = delta * (w * _sigmoid_slope(xs[t - 1]))
             delta = np.clip(delta, -_DELTA_CAP, _DELTA_CAP)  # ... which the cap undoes
-    return _scalar_or_array(gw), _scalar_or_array(gb)
+    return gw, gb
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,10 +353,10 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, model_steps=50, x0=0.5, targe
     if clip is not None:
         clip = _checks.check_real(clip, "clip", positive=True)
     model = {"steps": _checks.check_positive_int(model_steps, "model_steps"),
-             "x0": x0, "target": target}
+             "x0": _checks.check_real(x0, "x0"), "target": _checks.check_real(target, "target")}
     ws, bs, norms, clipped = [w], [b], [], []
     for _ in range(steps):
-        g = np.array(cliff_grad(w, b, **model))
+        g = np.array(_cliff_grad_scalar(w, b, **model))
         norm = float(np.hypot(g[0], g[1]))
         if clip is not None:
             g, norm = clip_by_norm(g, clip)
