@@ -1,19 +1,35 @@
 """Gradients Through Time: exact kernels for backpropagation through time.
 
-``import bpttlib`` loads only numpy-based kernels (no plotly, no ipywidgets, no sympy):
-``bpttlib.rnn.bptt``, ``bpttlib.jacobians.decay_curve`` and friends. Figure and widget
-modules are imported explicitly (``from bpttlib import viz``).
+``import bpttlib`` loads only the numpy kernels (no plotly, no ipywidgets, no sympy):
+``bpttlib.rnn.bptt``, ``bpttlib.gated.lstm_bptt``, ``bpttlib.jacobians.decay_curve`` and
+friends. The symbolic tier, figures and live widgets are imported explicitly:
+``from bpttlib import symbolic, viz, widgets``.
 """
 
-from . import activations, gradcheck, jacobians, losses, matrices, rnn
+from . import (
+    activations,
+    clipping,
+    gated,
+    gradcheck,
+    jacobians,
+    losses,
+    matrices,
+    rnn,
+    tasks,
+    train,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "activations",
+    "clipping",
+    "gated",
     "gradcheck",
     "jacobians",
     "losses",
     "matrices",
     "rnn",
+    "tasks",
+    "train",
 ]
