@@ -116,3 +116,639 @@ def slider_figure(
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     return fig
+
+
+# =================================================================================================
+# Part II: Jacobian products, vanishing and exploding gradients (issue #5)
+#
+# Builders for book/jacobians.md, book/vanishing-exploding.md and the live dashboard
+# bpttlib.widgets.decay_explorer. ``decay_grid`` and ``activation_figure`` prepare their data by
+# calling the kernels (bpttlib.jacobians, bpttlib.activations); everything else is data -> figure.
+# Magnitudes are shown as log10 values, so nothing here overflows, and no NaN reaches a figure:
+# non-finite values become gaps, and float64's range is marked where a curve passes it.
+# =================================================================================================
+
+import math  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from plotly.subplots import make_subplots  # noqa: E402
+
+from . import activations as _activations  # noqa: E402
+from . import jacobians as _jacobians  # noqa: E402
+from ._checks import check_instance, check_real  # noqa: E402
+
+#: Significant digits of the decay grid's precomputed states. The values are log10 norms, so 4
+#: digits resolve 0.01 decades at values near ±50 (a 2 % factor): finer than a log axis shows.
+DECAY_DIGITS = 4
+
+#: One colour per activation, shared by the Part II figures.
+ACTIVATION_COLORS = {
+    "tanh": "#1f77b4",
+    "sigmoid": "#d62728",
+    "relu": "#2ca02c",
+    "linear": "#7f7f7f",
+}
+
+DISTANCE_TITLE = "distance T − k (steps)"
+DECAY_Y_TITLE = "log<sub>10</sub> ‖∂L<sub>T</sub>/∂s<sub>k</sub>‖"
+
+_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f", "#17becf")
+
+
+def _sig(values: object, digits: int) -> list:
+    """Round to ``digits`` significant digits; non-finite values become ``None`` (a gap)."""
+    return [
+        float(f"{v:.{digits}g}") if math.isfinite(v) else None
+        for v in np.asarray(values, dtype=float).ravel().tolist()
+    ]
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    """``log10`` of non-negative values, ``-inf`` for exact zeros (no warning)."""
+    with np.errstate(divide="ignore"):
+        return np.log10(values)
+
+
+def _check_mapping(value: object, name: str) -> Mapping:
+    if not isinstance(value, Mapping) or not value:
+        raise TypeError(
+            f"{name}: expected a non-empty mapping of names to arrays, got "
+            f"{type(value).__name__}" + (" (empty)" if isinstance(value, Mapping) else "")
+        )
+    return value
+
+
+def _color(name: str, i: int) -> str:
+    return ACTIVATION_COLORS.get(name, _PALETTE[i % len(_PALETTE)])
+
+
+# ---- the precomputed grid behind the static slider x dropdown ------------------------------------
+
+@dataclass(frozen=True)
+class DecayGrid:
+    """Gradient-decay curves precomputed over spectral radii x activations.
+
+    Attributes
+    ----------
+    radii : numpy.ndarray, shape (R,)
+        The spectral radii ``ρ(W_s)``.
+    activations : tuple of str, length A
+        The activation names.
+    distance : numpy.ndarray of int, shape (T+1,)
+        ``0 … T``.
+    log10_norm : numpy.ndarray, shape (A, R, T+1)
+        ``log10 ‖∂L_T/∂s_k‖₂`` at distance ``T − k`` (entry ``[a, r, d]`` is ``k = T − d``);
+        ``-inf`` where the gradient is exactly zero.
+    log10_rate : numpy.ndarray, shape (A, R)
+        ``log10(γ σ_max(W_s))``, the slope of the bound of eq-jacobian-bound per step
+        (``-inf`` when ``σ_max = 0``).
+    settings : dict
+        The keyword arguments of :func:`bpttlib.jacobians.decay_curve` shared by every state
+        (``n_hidden``, ``T``, ``kind``, ``seed``, ``input_scale``).
+    """
+
+    radii: np.ndarray
+    activations: tuple[str, ...]
+    distance: np.ndarray
+    log10_norm: np.ndarray
+    log10_rate: np.ndarray
+    settings: dict
+
+
+def decay_grid(
+    radii: Sequence[float],
+    activations: Sequence[str] = _activations.ACTIVATIONS,
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    kind: str = "gaussian",
+    seed: int = 0,
+    input_scale: float = 1.0,
+) -> DecayGrid:
+    """Compute the gradient-decay curve for every (activation, spectral radius) pair.
+
+    Parameters
+    ----------
+    radii : array_like, shape (R,)
+        Spectral radii ``ρ(W_s) >= 0``.
+    activations : sequence of str, optional
+        Activation names (default all four).
+    T, n_hidden, kind, seed, input_scale
+        Passed to :func:`bpttlib.jacobians.decay_curve`: the same network and sequence for
+        every state, only ``ρ`` and ``φ`` change.
+
+    Returns
+    -------
+    DecayGrid
+
+    Notes
+    -----
+    ``log10 ‖∂L_T/∂s_k‖₂`` for ``k = 0 … T`` (book label: eq-grad-decay), one call of
+    :func:`~bpttlib.jacobians.decay_curve` per pair: ``A·R`` calls of ``O(T·H²)`` each.
+    """
+    radii = check_ndim(as_float_array(radii, "radii"), "radii", (1,), "(R,)")
+    if radii.size == 0 or (radii < 0).any():
+        raise ValueError(f"radii: expected at least one spectral radius, all >= 0, got {radii}")
+    if isinstance(activations, str):
+        raise TypeError("activations: expected a sequence of activation names, got a str")
+    names = tuple(_activations.get(a, "activations").name for a in activations)
+    if not names:
+        raise ValueError("activations: expected at least one activation name, got none")
+    settings = dict(n_hidden=n_hidden, T=T, kind=kind, seed=seed, input_scale=input_scale)
+    rows, rates = [], []
+    for name in names:
+        for r in radii:
+            curve = _jacobians.decay_curve(float(r), name, **settings)
+            rows.append(curve.log10_norm[::-1])
+            base = curve.gamma * curve.sigma_max
+            rates.append(math.log10(base) if base > 0 else -math.inf)
+    shape = (len(names), radii.size)
+    norms = np.array(rows).reshape(*shape, -1)
+    return DecayGrid(
+        radii=radii.copy(),
+        activations=names,
+        distance=np.arange(norms.shape[-1]),
+        log10_norm=norms,
+        log10_rate=np.array(rates).reshape(shape),
+        settings=settings,
+    )
+
+
+def _bound_line(start: float, rate: float, T: int) -> list[float]:
+    """The two end points of the bound ``start + d·rate`` at ``d = 0`` and ``d = T``."""
+    if not math.isfinite(start):
+        return [-math.inf, -math.inf]
+    return [start, start + T * rate if math.isfinite(rate) else -math.inf]
+
+
+def decay_grid_figure(
+    grid: DecayGrid,
+    *,
+    radius: float = 1.0,
+    activation: str = "tanh",
+    y_range: tuple[float, float] | None = None,
+    title: str | None = None,
+    digits: int = DECAY_DIGITS,
+) -> go.Figure:
+    """The gradient-decay figure with a kernel-free slider (ρ) and dropdown (activation).
+
+    Parameters
+    ----------
+    grid : DecayGrid
+        From :func:`decay_grid`.
+    radius : float, optional
+        The spectral radius shown first (the nearest one in the grid).
+    activation : str, optional
+        The activation shown first.
+    y_range : (float, float), optional
+        Fixed y-axis range (default: all states fit), so the axis stays put as the slider moves.
+    title : str, optional
+    digits : int, optional
+        Significant digits kept of each precomputed value.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two traces per activation, the curve and its bound (dashed), in the order of
+        ``grid.activations``; only the chosen activation's pair is visible. ``layout.meta``
+        records the grid's settings, radii and activations (the browser test recomputes a
+        state from them).
+
+    Notes
+    -----
+    Two plotly controls cannot read each other's state, so neither depends on the other: the
+    dropdown only toggles which pair of traces is *visible*, and every slider step restyles the
+    ``y`` of *all* traces to their curves for that radius. Whichever activation is shown, it
+    already holds the curve for the slider's radius, whatever the order in which the reader used
+    the two controls. Book label: eq-grad-decay.
+    """
+    check_instance(grid, "grid", DecayGrid)
+    if activation not in grid.activations:
+        raise ValueError(f"activation: expected one of {grid.activations}, got {activation!r}")
+    radius = check_real(radius, "radius")
+    j0 = int(np.argmin(np.abs(grid.radii - radius)))
+    i0 = grid.activations.index(activation)
+    A, R = grid.log10_norm.shape[:2]
+    T = int(grid.distance[-1])
+    states = [[_sig(grid.log10_norm[i, j], digits) for j in range(R)] for i in range(A)]
+    bounds = [
+        [_sig(_bound_line(grid.log10_norm[i, j, 0], grid.log10_rate[i, j], T), digits)
+         for j in range(R)]
+        for i in range(A)
+    ]
+    x = grid.distance.tolist()
+    fig = go.Figure()
+    for i, name in enumerate(grid.activations):
+        color = _color(name, i)
+        fig.add_trace(go.Scatter(
+            x=x, y=states[i][j0], mode="lines", name=f"{name}: ‖∂L<sub>T</sub>/∂s<sub>k</sub>‖",
+            line=dict(color=color, width=2.5), visible=i == i0,
+        ))
+        fig.add_trace(go.Scatter(
+            x=[0, T], y=bounds[i][j0], mode="lines", name="bound (γ σ<sub>max</sub>)<sup>T−k</sup>",
+            line=dict(color=color, width=1.5, dash="dash"), visible=i == i0, hoverinfo="skip",
+        ))
+    trace_ids = list(range(2 * A))
+    steps = [
+        dict(method="restyle", label=f"{r:.2f}",
+             args=[{"y": [s for i in range(A) for s in (states[i][j], bounds[i][j])]}, trace_ids])
+        for j, r in enumerate(grid.radii)
+    ]
+    buttons = [
+        dict(method="restyle", label=name,
+             args=[{"visible": [k // 2 == i for k in trace_ids]}, trace_ids])
+        for i, name in enumerate(grid.activations)
+    ]
+    if y_range is None:
+        finite = grid.log10_norm[np.isfinite(grid.log10_norm)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+        y_range = (math.floor(lo / 10) * 10 - 5, max(math.ceil(hi / 10) * 10 + 5, 5))
+    fig.update_layout(
+        template=TEMPLATE,
+        title=title,
+        height=520,
+        margin=dict(l=70, r=20, t=90 if title else 70, b=40),
+        xaxis_title=DISTANCE_TITLE,
+        yaxis_title=DECAY_Y_TITLE,
+        yaxis_range=list(y_range),
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        updatemenus=[dict(
+            type="dropdown", buttons=buttons, active=i0, direction="down", showactive=True,
+            x=0.09, xanchor="left", y=1.02, yanchor="bottom", pad=dict(r=4, t=0),
+        )],
+        annotations=[dict(text="activation φ", showarrow=False, xref="paper", yref="paper",
+                          x=0, xanchor="left", y=1.045, yanchor="bottom")],
+        sliders=[dict(
+            active=j0, currentvalue=dict(prefix="spectral radius ρ = "),  # plain: redrawn per step
+            transition=dict(duration=0), pad=dict(t=50), steps=steps,
+        )],
+        meta=dict(
+            gtt="decay-grid",
+            activations=list(grid.activations),
+            radii=[float(r) for r in grid.radii],
+            digits=digits,
+            **grid.settings,
+        ),
+    )
+    fig.add_hline(y=0, line=dict(color="#999", width=1))
+    return fig
+
+
+# ---- one decay curve, honestly: gaps for zeros, notes where float64 ends --------------------------
+
+@dataclass(frozen=True)
+class DecayLine:
+    """What a figure draws for one :class:`~bpttlib.jacobians.DecayCurve`.
+
+    Attributes
+    ----------
+    x, y : numpy.ndarray, shape (N,)
+        Distances ``T − k`` and their finite ``log10 ‖∂L_T/∂s_k‖`` (exact zeros left out).
+    bound_x, bound_y : numpy.ndarray, shape (2,) or (0,)
+        End points of the bound ``(γ σ_max)^(T−k)·‖∂L_T/∂s_T‖`` (empty if it is 0 or not finite).
+    overflow, underflow : bool
+        Whether the curve passes float64's largest value (≈ 1.8e308) or its smallest normal
+        value (≈ 2.2e-308) somewhere.
+    notes : tuple of str
+        Plain-language notes on the above and on exact zeros (plotly HTML subset).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    bound_x: np.ndarray
+    bound_y: np.ndarray
+    overflow: bool
+    underflow: bool
+    notes: tuple[str, ...]
+
+
+def _ranges(d: np.ndarray) -> str:
+    return f"{d.min()}" if d.min() == d.max() else f"{d.min()}–{d.max()}"
+
+
+def decay_line(curve: _jacobians.DecayCurve) -> DecayLine:
+    """Turn a decay curve into plottable data and notes (no NaN, no ±inf).
+
+    Parameters
+    ----------
+    curve : bpttlib.jacobians.DecayCurve
+
+    Returns
+    -------
+    DecayLine
+
+    Notes
+    -----
+    Indexed by distance ``T − k``. Book labels: eq-grad-decay, eq-jacobian-bound.
+    """
+    check_instance(curve, "curve", _jacobians.DecayCurve)
+    T = int(curve.k[-1])
+    dist = T - curve.k[::-1]
+    logs = curve.log10_norm[::-1]
+    keep = np.isfinite(logs)
+    notes = []
+    over = curve.overflow[::-1]
+    under = curve.underflow[::-1] & keep
+    if over.any():
+        notes.append(f"beyond float64 (> 1.8·10<sup>308</sup>, inf in linear space) at "
+                     f"distance {_ranges(dist[over])}")
+    if under.any():
+        notes.append(f"below float64's normal range (< 2.2·10<sup>−308</sup>, towards 0) at "
+                     f"distance {_ranges(dist[under])}")
+    if not keep.all():
+        notes.append(f"exactly 0 from distance {int(dist[~keep].min())} on "
+                     f"(every unit had φ′ = 0 at some step)")
+    start, base = logs[0], curve.gamma * curve.sigma_max
+    if math.isfinite(start) and base > 0 and T > 0:
+        bx, by = np.array([0.0, T]), np.array([start, start + T * math.log10(base)])
+    else:
+        bx = by = np.empty(0)
+    return DecayLine(
+        x=dist[keep].astype(float), y=logs[keep], bound_x=bx, bound_y=by,
+        overflow=bool(over.any()), underflow=bool(under.any()), notes=tuple(notes),
+    )
+
+
+def float64_limit_marks(*, overflow: bool, underflow: bool) -> tuple[list[dict], list[dict]]:
+    """Shapes and annotations marking float64's range on a log10-magnitude y axis.
+
+    Parameters
+    ----------
+    overflow, underflow : bool
+        Mark ``log10`` of the largest float64 (≈ 308.25), of the smallest normal float64
+        (≈ −307.65).
+
+    Returns
+    -------
+    shapes, annotations : list of dict
+        For ``layout.shapes`` and ``layout.annotations`` (a FigureWidget in ``batch_update``
+        takes them as one assignment each).
+    """
+    marks = []
+    if overflow:
+        marks.append((_jacobians.LOG10_MAX, "bottom",
+                      "largest float64 ≈ 1.8·10<sup>308</sup>: above it, inf"))
+    if underflow:
+        marks.append((_jacobians.LOG10_TINY, "top",
+                      "smallest normal float64 ≈ 2.2·10<sup>−308</sup>: below it, 0"))
+    shapes = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y,
+                   line=dict(color="#b00", width=1.5, dash="dot")) for y, _, _ in marks]
+    notes = [dict(text=text, xref="paper", x=0.99, xanchor="right", yref="y", y=y,
+                  yanchor=anchor, showarrow=False, font=dict(color="#b00", size=11))
+             for y, anchor, text in marks]
+    return shapes, notes
+
+
+def notes_annotation(lines: Sequence[str], *, top: bool) -> dict:
+    """A boxed, left-aligned annotation with one note per line, at the plot's top or bottom left.
+
+    Parameters
+    ----------
+    lines : sequence of str
+        The notes (plotly HTML subset).
+    top : bool
+        Anchor at the top left (else the bottom left) of the plotting area.
+
+    Returns
+    -------
+    dict
+        For ``layout.annotations``.
+    """
+    return dict(text="<br>".join(lines), xref="paper", yref="paper", x=0.01,
+                y=0.99 if top else 0.01, xanchor="left", yanchor="top" if top else "bottom",
+                showarrow=False, align="left", font=dict(size=11),
+                bgcolor="rgba(255,255,255,0.85)")
+
+
+def decay_figure(
+    curves: Mapping[str, _jacobians.DecayCurve],
+    *,
+    title: str | None = None,
+    bounds: bool = False,
+    notes: bool = True,
+) -> go.Figure:
+    """``log10 ‖∂L_T/∂s_k‖`` against the distance ``T − k`` for several named curves.
+
+    Parameters
+    ----------
+    curves : mapping of str to bpttlib.jacobians.DecayCurve
+        Legend name -> curve (an activation name as key picks its colour).
+    title : str, optional
+    bounds : bool, optional
+        Also draw each curve's bound (dashed).
+    notes : bool, optional
+        Print the curves' float64 notes (see :func:`decay_line`) under the title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Where a curve passes float64's range the limit is drawn as a dotted red line: the
+        log-space values stay exact beyond it.
+
+    Notes
+    -----
+    Book label: eq-grad-decay.
+    """
+    curves = _check_mapping(curves, "curves")
+    fig = go.Figure()
+    over = under = False
+    lines = []
+    for i, (name, curve) in enumerate(curves.items()):
+        ln = decay_line(curve)
+        color = _color(str(name), i)
+        fig.add_trace(go.Scatter(x=ln.x, y=ln.y, mode="lines", name=str(name),
+                                 line=dict(color=color, width=2.5)))
+        if bounds and ln.bound_x.size:
+            fig.add_trace(go.Scatter(x=ln.bound_x, y=ln.bound_y, mode="lines",
+                                     name=f"{name}: bound", hoverinfo="skip",
+                                     line=dict(color=color, width=1.5, dash="dash")))
+        over, under = over or ln.overflow, under or ln.underflow
+        lines += [f"{name}: {n}" for n in ln.notes]
+    shapes, marks = float64_limit_marks(overflow=over, underflow=under)
+    below = 0
+    if notes and lines:  # under the x-axis title, one line per note
+        below = 18 * len(lines) + 10
+        marks.append(dict(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=-0.12,
+                          xanchor="left", yanchor="top", showarrow=False, align="left",
+                          font=dict(size=11)))
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=480 + below, shapes=shapes, annotations=marks,
+        margin=dict(l=70, r=20, t=60 if title else 40, b=50 + below),
+        xaxis_title=DISTANCE_TITLE, yaxis_title=DECAY_Y_TITLE,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom"),
+    )
+    return fig
+
+
+# ---- the gradient of W_s split by chain length ---------------------------------------------------
+
+def by_lag_figure(
+    terms: Mapping[str, object],
+    *,
+    title: str | None = None,
+    x_title: str = "chain length: steps between a loss and the use of W<sub>s</sub> it reaches",
+    y_title: str = "log<sub>10</sub> ‖term‖<sub>F</sub>",
+    totals: bool = True,
+) -> go.Figure:
+    """The size of each chain length's contribution to a gradient, and of their sum.
+
+    Parameters
+    ----------
+    terms : mapping of str to array_like
+        Name -> either the ``(T, H, H)`` output of :func:`bpttlib.rnn.bptt_by_lag` (its
+        Frobenius norms are plotted, and the norm of its sum over lags) or a ``(T,)`` array of
+        norms already taken.
+    title, x_title, y_title : str, optional
+    totals : bool, optional
+        Draw the norm of each sum over lags as a dotted horizontal line.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Exact zeros (e.g. the longest chain of ``W_s``, which meets ``s_0 = 0``) are gaps.
+
+    Notes
+    -----
+    The terms of eq-bptt-sum grouped by ``t − k``. Book labels: eq-bptt-sum, eq-jacobian-product.
+    """
+    terms = _check_mapping(terms, "terms")
+    fig = go.Figure()
+    for i, (name, G) in enumerate(terms.items()):
+        G = as_float_array(G, f"terms[{name!r}]")
+        if G.ndim == 3:
+            norms, total = np.linalg.norm(G, axis=(1, 2)), float(np.linalg.norm(G.sum(axis=0)))
+        elif G.ndim == 1:
+            norms, total = np.abs(G), None
+        else:
+            raise ValueError(f"terms[{name!r}]: expected shape (T, H, H) or (T,), "
+                             f"got {G.shape}")
+        color = _PALETTE[i % len(_PALETTE)]
+        fig.add_trace(go.Scatter(x=np.arange(norms.size), y=_sig(_log10(norms), SLIDER_DIGITS),
+                                 mode="lines+markers", name=str(name), marker=dict(size=5),
+                                 line=dict(color=color)))
+        if totals and total is not None and total > 0:
+            fig.add_hline(y=math.log10(total), line=dict(color=color, dash="dot", width=1.5),
+                          annotation_text=f"‖sum over all lengths‖ ({name})",
+                          annotation_position="top right", annotation_font_color=color)
+    fig.update_layout(template=TEMPLATE, title=title, height=460, xaxis_title=x_title,
+                      yaxis_title=y_title, margin=dict(l=70, r=20, t=60 if title else 30, b=40),
+                      legend=dict(x=0.99, xanchor="right", y=0.6))
+    return fig
+
+
+# ---- general line plots of the two chapters -----------------------------------------------------
+
+def lines_figure(
+    x: Sequence[float],
+    lines: Mapping[str, object],
+    *,
+    x_title: str,
+    y_title: str,
+    dashed: Mapping[str, object] | None = None,
+    title: str | None = None,
+    mode: str = "lines",
+    y_range: tuple[float, float] | None = None,
+    hline: float | None = None,
+    hline_label: str | None = None,
+    height: int = 440,
+) -> go.Figure:
+    """Several named curves over a common x, with optional dashed companions (bounds, limits).
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+    lines : mapping of str to array_like, shape (N,)
+        Solid curves; non-finite values are gaps.
+    x_title, y_title : str
+        Axis titles (plotly HTML subset).
+    dashed : mapping of str to array_like, shape (N,), optional
+        Dashed curves; a key equal to a key of ``lines`` takes that curve's colour.
+    title : str, optional
+    mode : str, optional
+        plotly's scatter mode (``"lines"``, ``"lines+markers"``, ``"markers"``).
+    y_range : (float, float), optional
+    hline : float, optional
+        A thin grey reference line at this y.
+    hline_label : str, optional
+        A label for that line (at its right end).
+    height : int, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    x = check_ndim(as_float_array(x, "x"), "x", (1,), "(N,)")
+    lines = _check_mapping(lines, "lines")
+    colors = {}
+    fig = go.Figure()
+    for kind, group in (("solid", lines), ("dash", dashed or {})):
+        for name, y in group.items():
+            y = as_float_array(y, f"{'lines' if kind == 'solid' else 'dashed'}[{name!r}]",
+                               finite=False)
+            if y.shape != x.shape:
+                raise ValueError(f"lines[{name!r}]: expected shape {x.shape} like x, "
+                                 f"got {y.shape}")
+            color = colors.setdefault(name, _color(str(name), len(colors)))
+            label = name if kind == "solid" or name not in lines else f"{name}: bound"
+            fig.add_trace(go.Scatter(
+                x=_sig(x, SLIDER_DIGITS), y=_sig(y, SLIDER_DIGITS),
+                mode=mode if kind == "solid" else "lines", name=str(label),
+                line=dict(color=color, dash=kind, width=2.5 if kind == "solid" else 1.5),
+            ))
+    fig.update_layout(template=TEMPLATE, title=title, height=height, xaxis_title=x_title,
+                      yaxis_title=y_title, margin=dict(l=70, r=20, t=60 if title else 30, b=40),
+                      showlegend=True,
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    if hline is not None:
+        fig.add_hline(y=hline, line=dict(color="#999", width=1), annotation_text=hline_label,
+                      annotation_position="top left", annotation_font_color="#666")
+    return fig
+
+
+def activation_figure(a: Sequence[float] | None = None) -> go.Figure:
+    """The derivatives of the four activations, linear and log scale (saturation).
+
+    Parameters
+    ----------
+    a : array_like, shape (N,), optional
+        Pre-activations (default 801 points in [−10, 10]).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: ``φ′(a)`` with the bounds γ = 1 and 1/4 dotted. Right: ``log10 φ′(a)``, where
+        saturation shows as straight lines (``tanh′(a) ≈ 4e^{−2|a|}``, ``σ′(a) ≈ e^{−|a|}``);
+        ReLU's zero derivative for ``a < 0`` is a gap there.
+
+    Notes
+    -----
+    ``γ = sup |φ′|`` enters ``‖J_t‖₂ ≤ γ σ_max(W_s)``. Book labels: eq-step-jacobian,
+    eq-jacobian-bound.
+    """
+    a = np.linspace(-10, 10, 801) if a is None else check_ndim(
+        as_float_array(a, "a"), "a", (1,), "(N,)")
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
+        "φ′(a)", "log<sub>10</sub> φ′(a): saturation"))
+    for name in _activations.ACTIVATIONS:
+        act = _activations.get(name)
+        d = act.deriv(a)
+        logd = act.log_deriv(a) / math.log(10.0)
+        color = ACTIVATION_COLORS[name]
+        dash = "dash" if name == "linear" else None
+        fig.add_trace(go.Scatter(x=_sig(a, SLIDER_DIGITS), y=_sig(d, SLIDER_DIGITS),
+                                 mode="lines", name=name, legendgroup=name,
+                                 line=dict(color=color, dash=dash)), row=1, col=1)
+        fig.add_trace(go.Scatter(x=_sig(a, SLIDER_DIGITS), y=_sig(logd, SLIDER_DIGITS),
+                                 mode="lines", name=name, legendgroup=name, showlegend=False,
+                                 line=dict(color=color, dash=dash)), row=1, col=2)
+    for g, text in ((1.0, "γ = 1 (tanh, ReLU)"), (0.25, "γ = 1/4 (sigmoid)")):
+        fig.add_hline(y=g, line=dict(color="#999", dash="dot", width=1), row=1, col=1,
+                      annotation_text=text, annotation_position="top left",
+                      annotation_xshift=12)
+    fig.update_xaxes(title_text="pre-activation a")
+    fig.update_yaxes(range=[-0.05, 1.15], row=1, col=1)
+    fig.update_layout(template=TEMPLATE, height=420, margin=dict(l=60, r=20, t=50, b=40))
+    return fig
