@@ -752,3 +752,632 @@ def activation_figure(a: Sequence[float] | None = None) -> go.Figure:
     fig.update_yaxes(range=[-0.05, 1.15], row=1, col=1)
     fig.update_layout(template=TEMPLATE, height=420, margin=dict(l=60, r=20, t=50, b=40))
     return fig
+
+
+# =================================================================================================
+# Part III: truncation and clipping (issue #6)
+#
+# Builders for book/truncation.md, book/clipping.md and the live dashboards
+# bpttlib.widgets.truncation_explorer and bpttlib.widgets.cliff_explorer. ``truncation_sweep``
+# prepares its data by calling bpttlib.rnn (like ``decay_grid`` above); everything else is
+# data -> figure. Every kernel-free slider here restyles a few traces only, and its precomputed
+# states are rounded to SLIDER_DIGITS significant digits.
+# =================================================================================================
+
+from . import clipping as _clipping  # noqa: E402
+from . import rnn as _rnn  # noqa: E402
+
+#: Colours of the Part III figures.
+REMEDY_COLORS = {
+    "kept": "#1f77b4",      # chain terms that truncation keeps; the truncated gradient
+    "dropped": "#b0b0b0",   # chain terms that truncation drops
+    "ratio": "#9467bd",     # norm ratio
+    "raw": "#d62728",       # no clipping
+    "clipped": "#2ca02c",   # norm clipping
+    "value": "#ff7f0e",     # value clipping
+}
+
+#: The gradient fields that truncation changes (the output weights' gradient is always exact).
+RECURRENT_FIELDS = ("W_x", "W_s", "b_s")
+
+
+def _recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
+    return np.concatenate([getattr(grads, f).ravel() for f in RECURRENT_FIELDS])
+
+
+@dataclass(frozen=True)
+class TruncationSweep:
+    """Truncated against exact BPTT on one network and one batch, for several ``k``.
+
+    Attributes
+    ----------
+    ks : numpy.ndarray of int, shape (K,)
+        The truncation lengths ``k``.
+    cosine : numpy.ndarray, shape (K,)
+        Cosine between the truncated and the exact gradient of ``(W_x, W_s, b_s)`` together.
+    norm_ratio : numpy.ndarray, shape (K,)
+        ``‖g_k‖ / ‖g‖`` over the same fields.
+    lag_norms : numpy.ndarray, shape (T,)
+        ``‖term_l‖_F`` for chain lengths ``l = 0 … T−1``: the Frobenius norms of
+        :func:`bpttlib.rnn.bptt_by_lag` (the ``W_s`` gradient split by chain length).
+    T : int
+        Sequence length.
+    """
+
+    ks: np.ndarray
+    cosine: np.ndarray
+    norm_ratio: np.ndarray
+    lag_norms: np.ndarray
+    T: int
+
+
+def truncation_sweep(
+    params: _rnn.RNNParams,
+    xs: object,
+    targets: object,
+    *,
+    ks: Sequence[int] | None = None,
+    activation: str = "tanh",
+    loss: str = "mse",
+    mask: object = None,
+) -> TruncationSweep:
+    """Compare ``bptt(truncate=k)`` with exact BPTT for every ``k`` in ``ks``.
+
+    Parameters
+    ----------
+    params : RNNParams
+    xs, targets, activation, loss, mask
+        As for :func:`bpttlib.rnn.bptt` (a batch is allowed).
+    ks : sequence of int, optional
+        Truncation lengths ``k >= 1`` (default ``1 … T−1``).
+
+    Returns
+    -------
+    TruncationSweep
+
+    Raises
+    ------
+    ValueError
+        If the exact gradient of ``(W_x, W_s, b_s)`` is zero (no direction to compare with),
+        ``ks`` is empty or holds a ``k < 1``, or ``T < 2`` and ``ks`` is not given.
+
+    Notes
+    -----
+    ``cos = ⟨g_k, g⟩ / (‖g_k‖ ‖g‖)`` (0 when ``g_k = 0``), with ``g_k`` the gradient of
+    eq-truncated-bptt and ``g`` the exact one (eq-bptt-sum); one :func:`~bpttlib.rnn.bptt`
+    call per ``k``, ``O(T·k·H²)`` each. Book label: eq-truncated-bptt.
+    """
+    check_instance(params, "params", _rnn.RNNParams)
+    kw = dict(activation=activation, loss=loss, mask=mask)
+    _, exact = _rnn.bptt(params, xs, targets, **kw)
+    T = int(np.shape(xs)[0])
+    if ks is None:
+        if T < 2:
+            raise ValueError(f"xs: expected T >= 2 steps to truncate, got T={T}")
+        ks = np.arange(1, T)
+    ks = np.asarray(ks)
+    if ks.ndim != 1 or ks.size == 0 or not np.issubdtype(ks.dtype, np.integer) or (ks < 1).any():
+        raise ValueError(f"ks: expected a non-empty sequence of integers >= 1, got {ks!r}")
+    g = _recurrent_vector(exact)
+    g_norm = float(np.linalg.norm(g))
+    if g_norm == 0.0:
+        raise ValueError("targets: the exact gradient of (W_x, W_s, b_s) is zero; there is no "
+                         "direction to compare a truncated gradient with")
+    cos, ratio = [], []
+    for k in ks.tolist():
+        gk = _recurrent_vector(_rnn.bptt(params, xs, targets, truncate=int(k), **kw)[1])
+        nk = float(np.linalg.norm(gk))
+        cos.append(float(gk @ g) / (nk * g_norm) if nk > 0 else 0.0)
+        ratio.append(nk / g_norm)
+    lags = _rnn.bptt_by_lag(params, xs, targets, **kw)
+    return TruncationSweep(
+        ks=ks.astype(int), cosine=np.array(cos), norm_ratio=np.array(ratio),
+        lag_norms=np.linalg.norm(lags, axis=(1, 2)), T=T,
+    )
+
+
+def _log_range(values: np.ndarray, pad: float = 0.3) -> tuple[float, float]:
+    """A fixed log10 axis range around the positive entries of ``values``."""
+    logs = _log10(np.asarray(values, dtype=float))
+    logs = logs[np.isfinite(logs)]
+    if logs.size == 0:
+        return (-1.0, 1.0)
+    return (math.floor(float(logs.min()) - pad), math.ceil(float(logs.max()) + pad))
+
+
+def truncation_traces(sweep: TruncationSweep, k: int) -> dict[int, dict]:
+    """What changes in :func:`truncation_figure` when the truncation length is ``k``.
+
+    Parameters
+    ----------
+    sweep : TruncationSweep
+    k : int
+        One of ``sweep.ks``.
+
+    Returns
+    -------
+    dict of int to dict
+        Trace index -> the new ``x``, ``y``, ``text`` and ``textposition`` of that trace
+        (traces 0, 1, 2, 5, 6: kept terms, dropped terms, the cut, and the markers at ``k``),
+        rounded to ``SLIDER_DIGITS``. The kernel-free slider and the live dashboard both
+        apply these.
+    """
+    check_instance(sweep, "sweep", TruncationSweep)
+    hits = np.flatnonzero(sweep.ks == k)
+    if hits.size == 0:
+        raise ValueError(f"k: expected one of the sweep's ks {sweep.ks.tolist()}, got {k!r}")
+    i = int(hits[0])
+    lags = np.arange(sweep.T)
+    logs = _log10(sweep.lag_norms)
+    lo, hi = _log_range(sweep.lag_norms)
+    keep = lags <= k
+    cos, ratio = float(sweep.cosine[i]), float(sweep.norm_ratio[i])
+    side = "right" if k <= sweep.T / 2 else "left"  # keep the labels inside the plot
+    return {
+        0: dict(x=_sig(lags, SLIDER_DIGITS), y=_sig(np.where(keep, logs, np.nan), SLIDER_DIGITS),
+                text="", textposition="top center"),
+        1: dict(x=_sig(lags, SLIDER_DIGITS), y=_sig(np.where(keep, np.nan, logs), SLIDER_DIGITS),
+                text="", textposition="top center"),
+        2: dict(x=[k + 0.5, k + 0.5], y=[lo, hi], text="", textposition="top center"),
+        5: dict(x=[k], y=_sig([cos], SLIDER_DIGITS), text=f"cos = {cos:.4f}",
+                textposition=f"bottom {side}"),
+        6: dict(x=[k], y=_sig([ratio], SLIDER_DIGITS), text=f"ratio = {ratio:.3f}",
+                textposition=f"top {side}"),
+    }
+
+
+def truncation_figure(
+    sweep: TruncationSweep,
+    *,
+    k: int | None = None,
+    slider: bool = True,
+    title: str | None = None,
+) -> go.Figure:
+    """Truncated BPTT at a glance, with a kernel-free slider on ``k``.
+
+    Parameters
+    ----------
+    sweep : TruncationSweep
+        From :func:`truncation_sweep`.
+    k : int, optional
+        The truncation length shown first (one of ``sweep.ks``; default the middle one).
+    slider : bool, optional
+        Add the kernel-free slider over ``sweep.ks`` (the live dashboard turns it off).
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: ``log10 ‖term‖_F`` of the ``W_s`` gradient by chain length, the terms that
+        truncation keeps (chains of length ``≤ k``) in colour, the dropped ones grey, the cut
+        dashed. Right: cosine and norm ratio of the truncated against the exact gradient for
+        every ``k``, with markers at the chosen one. Traces: 0 kept, 1 dropped, 2 cut,
+        3 cosine, 4 ratio, 5 and 6 the markers (see :func:`truncation_traces`).
+
+    Notes
+    -----
+    Book label: eq-truncated-bptt.
+    """
+    check_instance(sweep, "sweep", TruncationSweep)
+    if k is None:
+        k = int(sweep.ks[sweep.ks.size // 2])
+    state = truncation_traces(sweep, k)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, column_widths=[0.55, 0.45],
+                        subplot_titles=("terms of ∂L/∂W<sub>s</sub> by chain length",
+                                        "truncated against exact gradient"))
+    c = REMEDY_COLORS
+    fig.add_trace(go.Scatter(mode="lines+markers", name="kept (length ≤ k)",
+                             line=dict(color=c["kept"], width=2.5), marker=dict(size=6),
+                             **state[0]), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines+markers", name="dropped (length > k)",
+                             line=dict(color=c["dropped"], width=2), marker=dict(size=5),
+                             **state[1]), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines", name="cut", showlegend=False, hoverinfo="skip",
+                             line=dict(color="#444", dash="dash", width=1.5), **state[2]),
+                  row=1, col=1)
+    ks = _sig(sweep.ks, SLIDER_DIGITS)
+    fig.add_trace(go.Scatter(x=ks, y=_sig(sweep.cosine, SLIDER_DIGITS), mode="lines",
+                             name="cosine(g<sub>k</sub>, g)", line=dict(color=c["kept"])),
+                  row=1, col=2)
+    fig.add_trace(go.Scatter(x=ks, y=_sig(sweep.norm_ratio, SLIDER_DIGITS), mode="lines",
+                             name="‖g<sub>k</sub>‖ / ‖g‖", line=dict(color=c["ratio"],
+                                                                     dash="dot")),
+                  row=1, col=2)
+    for idx, color in ((5, c["kept"]), (6, c["ratio"])):
+        fig.add_trace(go.Scatter(mode="markers+text", showlegend=False,
+                                 marker=dict(color=color, size=11), textfont=dict(color=color),
+                                 **state[idx]), row=1, col=2)
+    lo, hi = _log_range(sweep.lag_norms)
+    top = max(1.02, float(np.max(sweep.norm_ratio))) + 0.03
+    bottom = min(float(np.min(sweep.cosine)), float(np.min(sweep.norm_ratio))) - 0.03
+    fig.update_xaxes(title_text="chain length (steps)", range=[-0.5, sweep.T - 0.5], row=1, col=1)
+    fig.update_yaxes(title_text="log<sub>10</sub> ‖term‖<sub>F</sub>", range=[lo, hi],
+                     row=1, col=1)
+    fig.update_xaxes(title_text="truncation length k", range=[0, sweep.T], row=1, col=2)
+    fig.update_yaxes(range=[bottom, top], row=1, col=2)
+    fig.update_layout(template=TEMPLATE, title=title, height=470,
+                      margin=dict(l=70, r=20, t=80 if title else 50, b=40),
+                      legend=dict(orientation="h", x=0, y=-0.18, yanchor="top"))
+    if slider:
+        order = [0, 1, 2, 5, 6]
+        steps = []
+        for kk in sweep.ks.tolist():
+            st = truncation_traces(sweep, kk)
+            steps.append(dict(method="restyle", label=str(kk), args=[
+                {key: [st[j][key] for j in order]
+                 for key in ("x", "y", "text", "textposition")}, order]))
+        fig.update_layout(
+            height=560, legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom"),
+            margin=dict(l=70, r=20, t=90 if title else 60, b=40),
+            sliders=[dict(active=int(np.flatnonzero(sweep.ks == k)[0]),
+                          currentvalue=dict(prefix="truncation length k = "),
+                          transition=dict(duration=0), pad=dict(t=50), steps=steps)],
+        )
+    return fig
+
+
+def reach_figure(panels: Mapping[str, object], *, title: str | None = None) -> go.Figure:
+    """Which steps the error of each step reaches: one heatmap per scheme.
+
+    Parameters
+    ----------
+    panels : mapping of str to array_like, shape (T, T)
+        Scheme name -> matrix whose entry ``[t−1, t′−1]`` is ``‖∂L_t/∂a_t′‖``, the credit
+        that the loss at step ``t`` sends to step ``t′`` (0 where it sends none). All panels
+        share one shape and one colour scale.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``log10`` of the credit; exact zeros are blank. Rows are the loss steps ``t`` (top to
+        bottom), columns the steps ``t′`` that receive credit.
+
+    Notes
+    -----
+    Exact BPTT fills the lower triangle ``t′ ≤ t``; truncation after ``k`` steps keeps the
+    band ``t − k ≤ t′ ≤ t`` (eq-truncated-bptt).
+    """
+    panels = _check_mapping(panels, "panels")
+    mats = {}
+    for name, m in panels.items():
+        m = as_float_array(m, f"panels[{name!r}]")
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or (m < 0).any():
+            raise ValueError(f"panels[{name!r}]: expected a square (T, T) array of norms >= 0, "
+                             f"got shape {m.shape}")
+        mats[str(name)] = m
+    shapes = {m.shape for m in mats.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"panels: expected arrays of one shape, got {sorted(shapes)}")
+    T = shapes.pop()[0]
+    logs = {n: _log10(m) for n, m in mats.items()}
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()])
+    lo = math.floor(float(finite.min())) if finite.size else -1.0
+    hi = math.ceil(float(finite.max())) if finite.size else 0.0
+    fig = make_subplots(rows=1, cols=len(mats), subplot_titles=list(mats),
+                        horizontal_spacing=0.06, shared_yaxes=True)
+    steps = list(range(1, T + 1))
+    for i, (name, v) in enumerate(logs.items()):
+        z = [_sig(row, 4) for row in v]
+        fig.add_trace(go.Heatmap(
+            x=steps, y=steps, z=z, coloraxis="coloraxis", name=name, xgap=1, ygap=1,
+            hovertemplate="loss step t = %{y}<br>credited step t′ = %{x}<br>"
+                          "log<sub>10</sub> ‖∂L<sub>t</sub>/∂a<sub>t′</sub>‖ = %{z}<extra></extra>",
+        ), row=1, col=i + 1)
+        fig.update_xaxes(title_text="credited step t′", row=1, col=i + 1)
+    fig.update_yaxes(autorange="reversed", title_text="loss step t", row=1, col=1)
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=420,
+        margin=dict(l=70, r=20, t=70 if title else 40, b=40),
+        coloraxis=dict(colorscale="Viridis", cmin=lo, cmax=hi, colorbar=dict(
+            thickness=14, title=dict(text="log<sub>10</sub><br>credit", side="top"))),
+    )
+    return fig
+
+
+# ---- the cliff of Pascanu et al. (2013) ---------------------------------------------------------
+
+def _path_xy(path: _clipping.CliffPath) -> dict:
+    return dict(x=_sig(path.w, SLIDER_DIGITS), y=_sig(path.b, SLIDER_DIGITS))
+
+
+def _loss_xy(path: _clipping.CliffPath) -> dict:
+    return dict(x=list(range(path.loss.size)), y=_sig(path.loss, SLIDER_DIGITS))
+
+
+def _leaves_box(x: np.ndarray, y: np.ndarray, xr: tuple, yr: tuple):
+    """``(j, (x, y))``: the first point ``j`` of a path outside the box and where the segment
+    into it crosses the box's edge; ``None`` if the path stays inside (or starts outside)."""
+    inside = (x >= xr[0]) & (x <= xr[1]) & (y >= yr[0]) & (y <= yr[1])
+    if inside.all() or not inside[0]:
+        return None
+    j = int(np.argmin(inside))
+    x0, y0, dx, dy = x[j - 1], y[j - 1], x[j] - x[j - 1], y[j] - y[j - 1]
+    s = 1.0
+    for lo, hi, p, d in ((xr[0], xr[1], x0, dx), (yr[0], yr[1], y0, dy)):
+        if d > 0:
+            s = min(s, (hi - p) / d)
+        elif d < 0:
+            s = min(s, (lo - p) / d)
+    return j, (float(x0 + s * dx), float(y0 + s * dy))
+
+
+def cliff_traces(path: _clipping.CliffPath, threshold: float) -> dict[int, dict]:
+    """What changes in :func:`cliff_figure` for another clipped path.
+
+    Parameters
+    ----------
+    path : bpttlib.clipping.CliffPath
+        A descent with norm clipping at ``threshold``.
+    threshold : float
+        Its clipping threshold ``θ`` (for the legend).
+
+    Returns
+    -------
+    dict of int to dict
+        Trace index -> new ``x``, ``y`` and ``name``: trace 2 (the clipped path on the map) and
+        trace 5 (its loss against the iteration).
+    """
+    check_instance(path, "path", _clipping.CliffPath)
+    threshold = check_real(threshold, "threshold", positive=True)
+    name = f"clipped, θ = {threshold:.3g}"
+    return {2: dict(name=name, **_path_xy(path)), 5: dict(name=name, **_loss_xy(path))}
+
+
+def cliff_figure(
+    ws: Sequence[float],
+    bs: Sequence[float],
+    loss: object,
+    raw: _clipping.CliffPath,
+    clipped: Sequence[_clipping.CliffPath],
+    thresholds: Sequence[float],
+    *,
+    active: int | None = None,
+    slider: bool = True,
+    title: str | None = None,
+) -> go.Figure:
+    """The cliff model's loss surface with descent paths, and a kernel-free slider on ``θ``.
+
+    Parameters
+    ----------
+    ws : array_like, shape (N,)
+        Grid of recurrent weights ``w`` (x axis).
+    bs : array_like, shape (M,)
+        Grid of biases ``b`` (y axis).
+    loss : array_like, shape (M, N)
+        ``cliff_loss(ws[None, :], bs[:, None])``.
+    raw : bpttlib.clipping.CliffPath
+        Descent without clipping.
+    clipped : sequence of bpttlib.clipping.CliffPath, length S
+        The same descent with norm clipping, one path per threshold.
+    thresholds : sequence of float, length S
+        Their thresholds ``θ``.
+    active : int, optional
+        Index of the path shown first (default the middle one).
+    slider : bool, optional
+        Add the kernel-free slider over ``thresholds`` (needs ``S >= 2``).
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: contours of ``E(w, b)`` (trace 0), the unclipped path (1), the clipped path (2)
+        and the start (3); a step that leaves the map is noted where it leaves. Right: ``E``
+        against the iteration on a log axis, unclipped (4) and clipped (5).
+
+    Notes
+    -----
+    Book labels: eq-cliff-model, eq-clip-norm.
+    """
+    ws = check_ndim(as_float_array(ws, "ws"), "ws", (1,), "(N,)")
+    bs = check_ndim(as_float_array(bs, "bs"), "bs", (1,), "(M,)")
+    loss = as_float_array(loss, "loss")
+    if loss.shape != (bs.size, ws.size):
+        raise ValueError(f"loss: expected shape (len(bs), len(ws)) = ({bs.size}, {ws.size}), "
+                         f"got {loss.shape}")
+    check_instance(raw, "raw", _clipping.CliffPath)
+    if isinstance(clipped, _clipping.CliffPath) or not isinstance(clipped, Sequence):
+        raise TypeError(f"clipped: expected a sequence of CliffPath, got {type(clipped).__name__}")
+    for i, p in enumerate(clipped):
+        check_instance(p, f"clipped[{i}]", _clipping.CliffPath)
+    thresholds = check_ndim(as_float_array(thresholds, "thresholds"), "thresholds", (1,), "(S,)")
+    if thresholds.size != len(clipped) or thresholds.size == 0:
+        raise ValueError(f"thresholds: expected one threshold per clipped path "
+                         f"({len(clipped)}, at least 1), got {thresholds.size}")
+    if active is None:
+        active = len(clipped) // 2
+    if not 0 <= active < len(clipped):
+        raise ValueError(f"active: expected an index in [0, {len(clipped) - 1}], got {active}")
+    c = REMEDY_COLORS
+    state = cliff_traces(clipped[active], float(thresholds[active]))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.2,
+                        subplot_titles=("loss E(w, b) and gradient-descent paths",
+                                        "loss E along the path"))
+    fig.add_trace(go.Contour(
+        x=_sig(ws, SLIDER_DIGITS), y=_sig(bs, SLIDER_DIGITS), z=[_sig(r, 4) for r in loss],
+        colorscale="Viridis", ncontours=25, line=dict(width=0.5), name="E(w, b)",
+        colorbar=dict(title=dict(text="E", side="right"), x=0.475, len=0.9, thickness=12),
+        hovertemplate="w = %{x}<br>b = %{y}<br>E = %{z}<extra></extra>",
+    ), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines+markers", name="no clipping",
+                             line=dict(color=c["raw"], width=2), marker=dict(size=5),
+                             **_path_xy(raw)), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=c["clipped"], width=2),
+                             marker=dict(size=5), **state[2]), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[float(raw.w[0])], y=[float(raw.b[0])], mode="markers",
+                             name="start", marker=dict(color="white", size=12, symbol="star",
+                                                       line=dict(color="black", width=1.5))),
+                  row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines", name="no clipping", showlegend=False,
+                             line=dict(color=c["raw"], width=2), **_loss_xy(raw)), row=1, col=2)
+    fig.add_trace(go.Scatter(mode="lines", showlegend=False, line=dict(color=c["clipped"],
+                                                                       width=2),
+                             **state[5]), row=1, col=2)
+    exit_point = _leaves_box(raw.w, raw.b, (ws[0], ws[-1]), (bs[0], bs[-1]))
+    if exit_point is not None:
+        j, (xe, ye) = exit_point
+        fig.add_annotation(
+            x=xe, y=ye, xref="x", yref="y", showarrow=True, arrowcolor=c["raw"], arrowhead=2,
+            ax=-40 if xe > 0.5 * (ws[0] + ws[-1]) else 40,
+            ay=40 if ye > 0.5 * (bs[0] + bs[-1]) else -40,
+            bgcolor="rgba(255,255,255,0.9)", font=dict(color=c["raw"], size=11),
+            text=f"step {j} leaves the map:<br>(w, b) = ({raw.w[j]:.1f}, {raw.b[j]:.1f})",
+        )
+    positive = np.concatenate([raw.loss, *[p.loss for p in clipped]])
+    lo, hi = _log_range(positive[positive > 0])
+    fig.update_xaxes(title_text="recurrent weight w", range=[float(ws[0]), float(ws[-1])],
+                     row=1, col=1)
+    fig.update_yaxes(title_text="bias b", range=[float(bs[0]), float(bs[-1])], row=1, col=1)
+    fig.update_xaxes(title_text="iteration", row=1, col=2)
+    fig.update_yaxes(type="log", range=[lo, min(hi, 0.0)], dtick=1, exponentformat="power",
+                     row=1, col=2)
+    fig.update_layout(template=TEMPLATE, title=title, height=520,
+                      margin=dict(l=70, r=20, t=90 if title else 60, b=40),
+                      legend=dict(orientation="h", x=0, y=1.1, yanchor="bottom"))
+    if slider:
+        if len(clipped) < 2:
+            raise ValueError("clipped: a slider needs at least 2 paths, got 1")
+        steps = []
+        for p, th in zip(clipped, thresholds.tolist()):
+            st = cliff_traces(p, th)
+            steps.append(dict(method="restyle", label=f"{th:.3g}", args=[
+                {key: [st[2][key], st[5][key]] for key in ("x", "y", "name")}, [2, 5]]))
+        fig.update_layout(height=600, sliders=[dict(
+            active=active, currentvalue=dict(prefix="clipping threshold θ = "),
+            transition=dict(duration=0), pad=dict(t=50), steps=steps)])
+    return fig
+
+
+# ---- direction of a clipped gradient, and training runs -----------------------------------------
+
+def clip_cosine_figure(
+    limits: Sequence[float],
+    value_cosine: Sequence[float],
+    value_fraction: Sequence[float],
+    norm_cosine: Sequence[float],
+    *,
+    title: str | None = None,
+) -> go.Figure:
+    """How far each kind of clipping turns a gradient, against the threshold.
+
+    Parameters
+    ----------
+    limits : array_like, shape (N,)
+        Thresholds, ``c`` for value clipping and ``θ`` for norm clipping (log x axis), > 0.
+    value_cosine : array_like, shape (N,)
+        ``cos(clip_by_value(g, c), g)``.
+    value_fraction : array_like, shape (N,)
+        The fraction of entries that value clipping changed.
+    norm_cosine : array_like, shape (N,)
+        ``cos(clip_by_norm(g, θ), g)``.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Notes
+    -----
+    Book labels: eq-clip-norm, eq-clip-value.
+    """
+    limits = check_ndim(as_float_array(limits, "limits"), "limits", (1,), "(N,)")
+    if (limits <= 0).any():
+        raise ValueError("limits: expected thresholds > 0 (the x axis is logarithmic)")
+    arrays = {}
+    for name, arr in (("value_cosine", value_cosine), ("value_fraction", value_fraction),
+                      ("norm_cosine", norm_cosine)):
+        arr = as_float_array(arr, name)
+        if arr.shape != limits.shape:
+            raise ValueError(f"{name}: expected shape {limits.shape} like limits, got {arr.shape}")
+        arrays[name] = arr
+    c = REMEDY_COLORS
+    x = _sig(limits, SLIDER_DIGITS)
+    fig = go.Figure([
+        go.Scatter(x=x, y=_sig(arrays["norm_cosine"], SLIDER_DIGITS), mode="lines",
+                   name="norm clipping: cosine(clipped, g)", line=dict(color=c["clipped"],
+                                                                        width=3)),
+        go.Scatter(x=x, y=_sig(arrays["value_cosine"], SLIDER_DIGITS), mode="lines",
+                   name="value clipping: cosine(clipped, g)", line=dict(color=c["value"],
+                                                                         width=3)),
+        go.Scatter(x=x, y=_sig(arrays["value_fraction"], SLIDER_DIGITS), mode="lines",
+                   name="value clipping: fraction of entries clipped",
+                   line=dict(color=c["value"], dash="dot", width=2)),
+    ])
+    fig.update_xaxes(type="log", title_text="threshold (c for value clipping, θ for norm "
+                                            "clipping)")
+    fig.update_yaxes(range=[-0.03, 1.05])
+    fig.update_layout(template=TEMPLATE, title=title, height=420,
+                      margin=dict(l=60, r=20, t=60 if title else 30, b=40),
+                      legend=dict(x=0.99, xanchor="right", y=0.45))
+    return fig
+
+
+def training_figure(
+    runs: Mapping[str, object],
+    *,
+    stopped: Mapping[str, str | None] | None = None,
+    threshold: float | None = None,
+    colors: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Loss and gradient norm of several training runs, both on log axes.
+
+    Parameters
+    ----------
+    runs : mapping of str to History
+        Run name -> an object with arrays ``loss`` and ``grad_norm`` of one length
+        (:class:`bpttlib.train.History`).
+    stopped : mapping of str to str or None, optional
+        Run name -> why it stopped early (``FitResult.stopped``); such a run ends in a cross.
+    threshold : float, optional
+        A clipping threshold, drawn dashed on the gradient-norm panel.
+    colors : mapping of str to str, optional
+        Run name -> colour.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: the training loss per step; right: the gradient norm before clipping.
+    """
+    runs = _check_mapping(runs, "runs")
+    stopped = dict(stopped or {})
+    colors = dict(colors or {})
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("training loss", "gradient norm ‖g‖ before clipping"))
+    for i, (name, hist) in enumerate(runs.items()):
+        arrays = []
+        for attr in ("loss", "grad_norm"):
+            if not hasattr(hist, attr):
+                raise TypeError(f"runs[{name!r}]: expected a History with .loss and .grad_norm, "
+                                f"got {type(hist).__name__}")
+            arrays.append(check_ndim(as_float_array(getattr(hist, attr), f"runs[{name!r}]."
+                                                    f"{attr}"), f"runs[{name!r}].{attr}", (1,),
+                                     "(n,)"))
+        if arrays[0].shape != arrays[1].shape:
+            raise ValueError(f"runs[{name!r}]: expected loss and grad_norm of one length, got "
+                             f"{arrays[0].size} and {arrays[1].size}")
+        color = colors.get(name, _PALETTE[i % len(_PALETTE)])
+        steps = list(range(arrays[0].size))
+        for col, arr in ((1, arrays[0]), (2, arrays[1])):
+            fig.add_trace(go.Scatter(x=steps, y=_sig(arr, SLIDER_DIGITS), mode="lines",
+                                     name=str(name), legendgroup=str(name),
+                                     showlegend=col == 1, line=dict(color=color, width=1.8)),
+                          row=1, col=col)
+            why = stopped.get(name)
+            if why and arr.size:
+                fig.add_trace(go.Scatter(
+                    x=[steps[-1]], y=_sig(arr[-1:], SLIDER_DIGITS), mode="markers",
+                    name=f"{name}: stopped", legendgroup=str(name), showlegend=col == 1,
+                    marker=dict(symbol="x", size=13, color=color, line=dict(width=1)),
+                    hovertext=[why[:120]], hoverinfo="text"), row=1, col=col)
+    if threshold is not None:
+        threshold = check_real(threshold, "threshold", positive=True)
+        fig.add_hline(y=threshold, line=dict(color="#444", dash="dash", width=1.2), row=1, col=2,
+                      annotation_text=f"θ = {threshold:g}", annotation_position="bottom right")
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_layout(template=TEMPLATE, title=title, height=440,
+                      margin=dict(l=60, r=20, t=80 if title else 50, b=40),
+                      legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom"))
+    return fig

@@ -245,3 +245,224 @@ def decay_explorer(
     explorer = Explorer(controls, figure, redraw)
     explorer.children[0].layout.flex_flow = "row wrap"  # seven controls: let them wrap
     return explorer
+
+
+# =================================================================================================
+# Part III: truncated BPTT and the cliff, live (issue #6)
+# =================================================================================================
+
+from . import clipping as _clipping  # noqa: E402
+from . import rnn as _rnn  # noqa: E402
+from . import tasks as _tasks  # noqa: E402
+
+__all__ += ["truncation_explorer", "cliff_explorer"]
+
+#: W_s kinds offered by :func:`truncation_explorer`, as (label, value).
+TRUNCATION_KINDS = (("Gaussian", "gaussian"), ("orthogonal", "orthogonal"))
+
+
+def truncation_explorer(
+    *,
+    k: int = 5,
+    T: int = 30,
+    spectral_radius: float = 1.0,
+    activation: str = "tanh",
+    kind: str = "orthogonal",
+    seed: int = 0,
+) -> Explorer:
+    """Truncated against exact BPTT on the agreement task, recomputed live.
+
+    Parameters
+    ----------
+    k : int
+        Truncation length, in [1, 199]; values ``>= T`` show exact BPTT (``k = T − 1``).
+    T : int
+        Sequence length of the agreement task, in [3, 200].
+    spectral_radius : float
+        ``ρ(W_s)``, in [0, 2].
+    activation : str
+        ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"linear"``.
+    kind : str
+        ``"gaussian"`` or ``"orthogonal"``: the kind of ``W_s``.
+    seed : int
+        Seeds the network and the batch (32 sequences), ``>= 0``.
+
+    Returns
+    -------
+    Explorer
+        ``controls`` has the keys ``"k"``, ``"T"``, ``"spectral_radius"``, ``"activation"``,
+        ``"kind"`` and ``"seed"``; ``figure`` is :func:`bpttlib.viz.truncation_figure` without
+        its slider (a FigureWidget), redrawn in place.
+
+    Notes
+    -----
+    A change of ``k`` only re-splits a cached :func:`bpttlib.viz.truncation_sweep`; any other
+    change recomputes the sweep: ``T − 1`` truncated backward passes, ``O(T³·H²)`` with
+    ``H = 16`` (about 0.2 s at T = 30, a few seconds at T = 200). The loss is the
+    cross-entropy of the verb at the last step (many-to-one). Book label: eq-truncated-bptt.
+    """
+    k = check_positive_int(k, "k")
+    if k > 199:
+        raise ValueError(f"k: expected an integer in [1, 199], got {k}")
+    T = check_int(T, "T", minimum=3)
+    if T > 200:
+        raise ValueError(f"T: expected an integer in [3, 200], got {T}")
+    rho = check_real(spectral_radius, "spectral_radius")
+    if not 0.0 <= rho <= 2.0:
+        raise ValueError(f"spectral_radius: expected a number in [0, 2], got {rho}")
+    activation = _activations.get(activation).name
+    kind = check_name(kind, "kind", [v for _, v in TRUNCATION_KINDS])
+    seed = check_seed(check_int(seed, "seed"))
+    style = {"description_width": "initial"}
+    wide = W.Layout(width="300px")
+    controls = {
+        "k": W.IntSlider(value=k, min=1, max=199, step=1, description="truncation k",
+                         style=style, layout=wide),
+        "T": W.IntSlider(value=T, min=3, max=200, step=1, description="length T", style=style,
+                         layout=wide, continuous_update=False),
+        "spectral_radius": W.FloatSlider(value=rho, min=0.0, max=2.0, step=0.05,
+                                         description="ρ(W_s)", style=style, layout=wide,
+                                         continuous_update=False),
+        "activation": W.Dropdown(options=list(_activations.ACTIVATIONS), value=activation,
+                                 description="activation φ", style=style),
+        "kind": W.Dropdown(options=list(TRUNCATION_KINDS), value=kind, description="W_s",
+                           style=style),
+        "seed": W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+                                 style=style, layout=W.Layout(width="160px")),
+    }
+    cache: dict = {}
+
+    def sweep_for(T, spectral_radius, activation, kind, seed):
+        key = (T, spectral_radius, activation, kind, seed)
+        if key not in cache:
+            cache.clear()
+            xs, verbs = _tasks.agreement_task(32, T, seed=seed, attractors=False)
+            targets, mask = _tasks.many_to_one(verbs, T)
+            params = _rnn.init(xs.shape[-1], 16, 2, spectral_radius=spectral_radius, seed=seed,
+                               kind=kind)
+            cache[key] = _viz.truncation_sweep(params, xs, targets, activation=activation,
+                                               loss="xent", mask=mask)
+        return cache[key]
+
+    first = sweep_for(T, rho, activation, kind, seed)
+    figure = go.FigureWidget(_viz.truncation_figure(first, k=min(k, T - 1), slider=False,
+                                                    title=" "))  # room for the title
+
+    def redraw(fig, *, k, T, spectral_radius, activation, kind, seed):
+        sweep = sweep_for(T, spectral_radius, activation, kind, seed)
+        kk = min(k, T - 1)
+        fresh = _viz.truncation_figure(sweep, k=kk, slider=False)
+        for i, trace in enumerate(fresh.data):
+            fig.data[i].update(x=trace.x, y=trace.y, text=trace.text,
+                               textposition=trace.textposition)
+        fig.layout.xaxis.range = fresh.layout.xaxis.range
+        fig.layout.yaxis.range = fresh.layout.yaxis.range
+        fig.layout.xaxis2.range = fresh.layout.xaxis2.range
+        fig.layout.yaxis2.range = fresh.layout.yaxis2.range
+        i = int(np.flatnonzero(sweep.ks == kk)[0])
+        note = " (k ≥ T − 1: exact BPTT)" if k >= T - 1 else ""
+        fig.layout.title.text = (
+            f"k = {kk}{note}: cosine {sweep.cosine[i]:.4f}, norm ratio "
+            f"{sweep.norm_ratio[i]:.3f} ({activation}, ρ(W<sub>s</sub>) = {spectral_radius:.2f})"
+        )
+
+    explorer = Explorer(controls, figure, redraw)
+    explorer.children[0].layout.flex_flow = "row wrap"
+    return explorer
+
+
+def cliff_explorer(
+    *,
+    lr: float = 3.0,
+    clip: float = 0.2,
+    w0: float = 4.0,
+    b0: float = -4.0,
+    steps: int = 60,
+) -> Explorer:
+    """Gradient descent on the cliff model, with and without norm clipping, live.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate, in [0.01, 100].
+    clip : float
+        Clipping threshold ``θ``, in [0.001, 100].
+    w0, b0 : float
+        Starting point, ``w0`` in [−2, 14] and ``b0`` in [−8, 4] (the map's range).
+    steps : int
+        Descent steps, in [1, 300].
+
+    Returns
+    -------
+    Explorer
+        ``controls`` has the keys ``"lr"``, ``"clip"``, ``"w0"``, ``"b0"`` and ``"steps"``;
+        ``figure`` is :func:`bpttlib.viz.cliff_figure` without its slider (a FigureWidget):
+        trace 1 the unclipped path, trace 2 the clipped one, traces 4 and 5 their losses.
+
+    Notes
+    -----
+    Each change runs :func:`bpttlib.clipping.cliff_descent` twice (a few milliseconds per
+    step); the contour map is computed once. Book labels: eq-cliff-model, eq-clip-norm.
+    """
+    lr = check_real(lr, "lr")
+    if not 0.01 <= lr <= 100:
+        raise ValueError(f"lr: expected a number in [0.01, 100], got {lr}")
+    clip = check_real(clip, "clip")
+    if not 0.001 <= clip <= 100:
+        raise ValueError(f"clip: expected a number in [0.001, 100], got {clip}")
+    w0 = check_real(w0, "w0")
+    if not -2.0 <= w0 <= 14.0:
+        raise ValueError(f"w0: expected a number in [-2, 14], got {w0}")
+    b0 = check_real(b0, "b0")
+    if not -8.0 <= b0 <= 4.0:
+        raise ValueError(f"b0: expected a number in [-8, 4], got {b0}")
+    steps = check_positive_int(steps, "steps")
+    if steps > 300:
+        raise ValueError(f"steps: expected an integer in [1, 300], got {steps}")
+    style = {"description_width": "initial"}
+    wide = W.Layout(width="300px")
+    controls = {
+        "lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=2, step=0.05,
+                               description="learning rate", style=style, layout=wide,
+                               continuous_update=False),
+        "clip": W.FloatLogSlider(value=clip, base=10, min=-3, max=2, step=0.05,
+                                 description="threshold θ", style=style, layout=wide,
+                                 continuous_update=False),
+        "w0": W.FloatSlider(value=w0, min=-2.0, max=14.0, step=0.1, description="start w",
+                            style=style, layout=wide, continuous_update=False),
+        "b0": W.FloatSlider(value=b0, min=-8.0, max=4.0, step=0.1, description="start b",
+                            style=style, layout=wide, continuous_update=False),
+        "steps": W.IntSlider(value=steps, min=1, max=300, step=1, description="steps",
+                             style=style, layout=wide, continuous_update=False),
+    }
+    ws, bs = np.linspace(-2.0, 14.0, 121), np.linspace(-8.0, 4.0, 97)
+    surface = _clipping.cliff_loss(ws[None, :], bs[:, None])
+
+    def paths(lr, clip, w0, b0, steps):
+        raw = _clipping.cliff_descent(w0, b0, lr=lr, steps=steps)
+        return raw, _clipping.cliff_descent(w0, b0, lr=lr, steps=steps, clip=clip)
+
+    raw, clipped = paths(lr, clip, w0, b0, steps)
+    figure = go.FigureWidget(_viz.cliff_figure(ws, bs, surface, raw, [clipped], [clip],
+                                               active=0, slider=False, title=" "))
+
+    def redraw(fig, *, lr, clip, w0, b0, steps):
+        try:
+            raw, clipped = paths(lr, clip, w0, b0, steps)
+        except ValueError as exc:  # an unclipped step overflowed float64: say so, keep going
+            fig.layout.title.text = f"no clipping: {exc}"[:160]
+            return
+        fresh = _viz.cliff_figure(ws, bs, surface, raw, [clipped], [clip], active=0,
+                                  slider=False)
+        for i in (1, 2, 3, 4, 5):
+            fig.data[i].update(x=fresh.data[i].x, y=fresh.data[i].y, name=fresh.data[i].name)
+        fig.layout.annotations = fresh.layout.annotations
+        fig.layout.yaxis2.range = fresh.layout.yaxis2.range
+        fig.layout.title.text = (
+            f"lr = {lr:.3g}: final E without clipping {raw.loss[-1]:.3g}, with θ = {clip:.3g} "
+            f"{clipped.loss[-1]:.3g} ({int(clipped.clipped.sum())} of {steps} steps clipped)"
+        )
+
+    explorer = Explorer(controls, figure, redraw)
+    explorer.children[0].layout.flex_flow = "row wrap"
+    return explorer
