@@ -38,12 +38,15 @@ SETTLE_JS = """async () => {
 }"""
 
 MATH_JS = """() => {
-  const math = [...document.querySelectorAll('.math, .MathJax_Preview, span.math, div.math')];
+  const math = [...document.querySelectorAll('.math, span.math, div.math')];
   const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
-  const main = document.querySelector('main') || document.body;
-  const text = main.innerText;
-  const raw = (text.match(/\\$\\$|\\\\begin\\{|\\\\frac|\\\\partial|\\\\\\(|\\\\\\[/g) || []);
-  return {count: math.length, untypeset, raw};
+  // The prose a reader sees: the article minus code, outputs and typeset math.
+  const prose = (document.querySelector('article') || document.querySelector('main') || document.body).cloneNode(true);
+  prose.querySelectorAll('pre, code, .highlight, .cell_output, .output, mjx-container, .math, script, style, .gtt-plotly')
+       .forEach(el => el.remove());
+  const text = prose.textContent;
+  const raw = (text.match(/\\$|\\\\[a-zA-Z]+|\\\\[()\\[\\]]|\\^\\{|_\\{/g) || []);
+  return {count: math.length, untypeset, raw: raw.slice(0, 10)};
 }"""
 
 # Moves the first plotly slider on the page by clicking its rail at 15% and 85% of its width;
