@@ -173,3 +173,77 @@ def test_bad_containers_and_callables_are_named():
 def test_optimizers_and_data_validate(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+# ---- evaluation on a held-out batch during training ------------------------------------------
+
+
+def heldout_loss(batch):
+    return lambda params: train.rnn_objective()(params, batch)[0]
+
+
+@pytest.mark.parametrize("steps, every, expected", [
+    (10, 4, [0, 4, 8, 10]), (8, 4, [0, 4, 8]), (5, None, [0, 5]), (3, 1, [0, 1, 2, 3]),
+    (3, 10, [0, 3]),
+])
+def test_evaluations_run_at_the_requested_steps(steps, every, expected):
+    data = train.task_data("adding", batch_size=4, T=8, seed=3)
+    held = train.task_data("adding", batch_size=16, T=8, seed=99)(0)
+    result = train.fit(small_rnn(), train.rnn_objective(), data, steps=steps,
+                       eval_fn=heldout_loss(held), eval_every=every)
+    assert_array_equal(result.history.eval_steps, expected)
+    assert result.history.eval_loss.shape == (len(expected),)
+
+
+def test_evaluations_are_the_loss_of_the_parameters_at_that_step():
+    data = train.task_data("adding", batch_size=4, T=8, seed=3)
+    held = train.task_data("adding", batch_size=16, T=8, seed=99)(0)
+    p0 = small_rnn()
+    result = train.fit(p0, train.rnn_objective(), data, steps=6, eval_fn=heldout_loss(held),
+                       eval_every=3)
+    middle = train.fit(p0, train.rnn_objective(), data, steps=3)
+    ev = result.history.eval_loss
+    assert_allclose(ev[0], heldout_loss(held)(p0), rtol=1e-14)
+    assert_allclose(ev[1], heldout_loss(held)(middle.params), rtol=1e-14)
+    assert_allclose(ev[2], heldout_loss(held)(result.params), rtol=1e-14)
+
+
+def test_evaluation_does_not_change_the_run():
+    data = train.task_data("adding", batch_size=4, T=8, seed=3)
+    held = train.task_data("adding", batch_size=16, T=8, seed=99)(0)
+    plain = train.fit(small_rnn(), train.rnn_objective(), data, steps=12)
+    watched = train.fit(small_rnn(), train.rnn_objective(), data, steps=12,
+                        eval_fn=heldout_loss(held), eval_every=5)
+    assert_array_equal(plain.history.loss, watched.history.loss)
+    assert plain.history.eval_steps.size == 0 and plain.history.eval_loss.size == 0
+
+
+def test_a_stopped_run_is_evaluated_where_it_stopped():
+    held = train.task_data("adding", batch_size=8, T=60, seed=9)(0)
+    p = rnn.init(2, 8, 1, spectral_radius=1.5, seed=0)
+    data = train.task_data("adding", batch_size=8, T=60, seed=0)
+
+    def evaluate(params):
+        return rnn.loss_fn(params, held[0], held[1], activation="linear", mask=held[2])
+
+    result = train.fit(p, train.rnn_objective(activation="linear"), data, steps=50,
+                       optimizer=train.SGD(1.0), eval_fn=evaluate, eval_every=100)
+    assert result.stopped is not None
+    done = len(result.history.loss)
+    assert_array_equal(result.history.eval_steps, [0, done] if done else [0])
+    assert np.isfinite(result.history.eval_loss[0])
+    # the parameters the run stopped with overflow the held-out batch too: inf, never NaN
+    assert not np.isnan(result.history.eval_loss).any()
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(eval_every=2), ValueError, "eval_every"),
+    (dict(eval_fn=3.0), TypeError, "eval_fn"),
+    (dict(eval_fn=lambda p: 1.0, eval_every=0), ValueError, "eval_every"),
+    (dict(eval_fn=lambda p: 1.0, eval_every=1.5), TypeError, "eval_every"),
+    (dict(eval_fn=lambda p: "low"), TypeError, "eval_fn"),
+    (dict(eval_fn=lambda p: True), TypeError, "eval_fn"),
+])
+def test_evaluation_arguments_are_validated(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=2, **kwargs)

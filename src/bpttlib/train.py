@@ -269,7 +269,8 @@ def fit(
     eval_fn : callable, optional
         ``eval_fn(params) -> float``, e.g. the loss on a fixed held-out batch. It runs before
         the first update, after every ``eval_every`` updates, and after the last one (also when
-        the run stops early); the values land in ``history.eval_steps``/``history.eval_loss``.
+        the run stops early); the values land in ``history.eval_steps``/``history.eval_loss``
+        (``inf`` where the evaluation overflowed, e.g. at the step where a diverging run stopped).
     eval_every : int, optional
         Updates between evaluations (needs ``eval_fn``); default: only at the start and end.
 
@@ -311,7 +312,10 @@ def fit(
     def evaluate(done: int, params) -> None:
         if eval_fn is None or (evaluations and evaluations[-1][0] == done):
             return
-        value = eval_fn(params)
+        try:
+            value = eval_fn(params)
+        except FloatingPointError:  # the kernels refuse to return Inf/NaN: the loss overflowed
+            value = math.inf
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
             raise TypeError(f"eval_fn: expected it to return a real number, got "
                             f"{type(value).__name__}")
