@@ -1665,3 +1665,466 @@ def cost_figure(
                       margin=dict(l=70, r=20, t=80 if title else 50, b=50),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     return fig
+
+
+# =================================================================================================
+# Part III: gated cells and remedies (issue #6)
+#
+# Builders for book/gated.md, book/remedies.md and the live dashboard
+# bpttlib.widgets.gated_decay_explorer. The builders that take sizes and seeds (``gated_decay_*``,
+# ``cell_path_figure``, ``skip_figure``) call the kernels (bpttlib.jacobians, bpttlib.gated,
+# bpttlib.skip) for their data; the learning-curve figures take the stored experiments of
+# bpttlib.experiments (``experiments.load``). Every curve is indexed by the distance T − k.
+# =================================================================================================
+
+from . import experiments as _experiments  # noqa: E402
+from . import gated as _gated  # noqa: E402
+from . import skip as _skip  # noqa: E402
+
+#: One colour per model of the experiments and of the gradient-flow figures.
+MODEL_COLORS = {
+    "rnn": "#1f77b4",
+    "lstm": "#d62728",
+    "gru": "#2ca02c",
+    "orthogonal": "#9467bd",
+    "irnn": "#ff7f0e",
+}
+#: The memoryless baseline's colour.
+BASELINE_COLOR = "#555555"
+GATED_Y_TITLE = "log<sub>10</sub> ‖∂L<sub>T</sub>/∂h<sub>k</sub>‖"
+
+
+def compare_slider_figure(
+    x: Sequence[float],
+    sliding: Mapping[str, object],
+    values: Sequence[float],
+    *,
+    value_label: str,
+    x_title: str,
+    y_title: str,
+    fixed: Mapping[str, object] | None = None,
+    colors: Mapping[str, str] | None = None,
+    dashed: Sequence[str] = (),
+    active: int | None = None,
+    title: str | None = None,
+    value_format: str = "{:g}",
+    y_range: tuple[float, float] | None = None,
+    height: int = 480,
+) -> go.Figure:
+    """Fixed curves next to curves that a kernel-free slider switches between.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+        Common x values.
+    sliding : mapping of str to array_like, shape (S, N)
+        Legend name -> one curve per slider state; the slider restyles all of them at once.
+    values : sequence of float, length S
+        The parameter value of each state, shown on the slider.
+    value_label : str
+        The slider's prefix, e.g. ``"forget-gate bias b<sub>f</sub> = "``.
+    x_title, y_title : str
+        Axis titles (plotly HTML subset).
+    fixed : mapping of str to array_like, shape (N,), optional
+        Curves that do not depend on the slider (drawn first).
+    colors : mapping of str to str, optional
+        Colour by legend name (others take the palette in order).
+    dashed : sequence of str, optional
+        Legend names drawn dashed.
+    active : int, optional
+        Index of the state shown first (default: the middle one).
+    title : str, optional
+    value_format : str, optional
+        Format of a value on the slider.
+    y_range : (float, float), optional
+        Fixed y range, so that moving the slider does not rescale the axis.
+    height : int, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Non-finite values are gaps; every state is rounded to ``SLIDER_DIGITS`` digits.
+    """
+    x = check_ndim(as_float_array(x, "x"), "x", (1,), "(N,)")
+    values = check_ndim(as_float_array(values, "values"), "values", (1,), "(S,)")
+    sliding = _check_mapping(sliding, "sliding")
+    S, N = values.size, x.size
+    states = {}
+    for name, ys in sliding.items():
+        ys = as_float_array(ys, f"sliding[{name!r}]", finite=False)
+        if ys.shape != (S, N):
+            raise ValueError(f"sliding[{name!r}]: expected shape (len(values), len(x)) = "
+                             f"({S}, {N}), got {_checks_shape(ys)}")
+        states[name] = [_rounded(row) for row in ys]
+    fixed = {} if fixed is None else _check_mapping(fixed, "fixed")
+    active = S // 2 if active is None else active
+    if not isinstance(active, (int, np.integer)) or not 0 <= active < S:
+        raise ValueError(f"active: expected an index in [0, {S - 1}], got {active!r}")
+    colors = dict(colors or {})
+    xs = _rounded(x)
+    fig = go.Figure()
+    for i, (name, y) in enumerate([*fixed.items(), *((n, s[active]) for n, s in states.items())]):
+        if name in fixed:
+            y = as_float_array(y, f"fixed[{name!r}]", finite=False)
+            if y.shape != (N,):
+                raise ValueError(f"fixed[{name!r}]: expected shape ({N},) like x, "
+                                 f"got {_checks_shape(y)}")
+            y = _rounded(y)
+        fig.add_trace(go.Scatter(
+            x=xs, y=y, mode="lines", name=str(name),
+            line=dict(color=colors.get(name, _PALETTE[i % len(_PALETTE)]), width=2.5,
+                      dash="dash" if name in dashed else None),
+        ))
+    moving = list(range(len(fixed), len(fixed) + len(states)))
+    steps = [dict(method="restyle", label=value_format.format(v),
+                  args=[{"y": [s[j] for s in states.values()]}, moving])
+             for j, v in enumerate(values)]
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=height, xaxis_title=x_title,
+        yaxis_title=y_title, margin=dict(l=70, r=20, t=80 if title else 40, b=40),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
+        sliders=[dict(active=int(active), currentvalue=dict(prefix=value_label),
+                      transition=dict(duration=0), pad=dict(t=50), steps=steps)],
+    )
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+def _checks_shape(arr: np.ndarray) -> str:
+    return str(tuple(int(n) for n in arr.shape))
+
+
+def gated_decay_curves(
+    forget_bias: float = 1.0,
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    spectral_radius: float = 1.0,
+    input_scale: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """``log10 ‖∂L_T/∂h_k‖`` by distance ``T − k`` for a tanh RNN, a GRU and an LSTM.
+
+    Parameters
+    ----------
+    forget_bias : float, optional
+        The LSTM's forget-gate bias (:func:`bpttlib.gated.lstm_init`).
+    T, n_hidden, seed, input_scale : optional
+        Shared by the three networks: the same inputs ``x_t ~ N(0, input_scale²)`` and
+        targets (see :func:`bpttlib.jacobians.decay_curve`).
+    spectral_radius : float, optional
+        ``ρ(W_s)`` of the tanh RNN (Gaussian ``W_s``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray, shape (T+1,)
+        Keys ``"rnn"``, ``"gru"``, ``"lstm"``; entry ``j`` is the value at distance ``j``.
+
+    Notes
+    -----
+    eq-grad-decay for the RNN; its gated analogue (:func:`bpttlib.gated.gated_decay_curve`)
+    for the GRU (eq-gru) and the LSTM (eq-lstm).
+    """
+    common = dict(n_hidden=n_hidden, T=T, seed=seed, input_scale=input_scale)
+    rnn_curve = _jacobians.decay_curve(spectral_radius, "tanh", **common)
+    return {
+        "rnn": rnn_curve.log10_norm[::-1],
+        "gru": _gated.gated_decay_curve("gru", **common)[::-1],
+        "lstm": _gated.gated_decay_curve("lstm", forget_bias=forget_bias, **common)[::-1],
+    }
+
+
+def _decay_range(*arrays: np.ndarray) -> tuple[float, float]:
+    finite = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    finite = finite[np.isfinite(finite)]
+    return float(np.floor(finite.min() - 0.5)), float(np.ceil(max(finite.max(), 0.0) + 0.5))
+
+
+def gated_decay_figure(
+    forget_biases: Sequence[float],
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    spectral_radius: float = 1.0,
+    active: int | None = None,
+) -> go.Figure:
+    """tanh RNN, GRU and LSTM gradient decay side by side; a slider sets the forget-gate bias.
+
+    Parameters
+    ----------
+    forget_biases : sequence of float
+        The LSTM's forget-gate biases offered by the slider.
+    T, n_hidden, seed, spectral_radius : optional
+        See :func:`gated_decay_curves`.
+    active : int, optional
+        Index of the bias shown first (default: the middle one).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces: tanh RNN, GRU (fixed), LSTM (moved by the slider).
+
+    Notes
+    -----
+    Book labels: eq-grad-decay, eq-lstm, eq-gru.
+    """
+    biases = check_ndim(as_float_array(forget_biases, "forget_biases"), "forget_biases", (1,),
+                        "(S,)")
+    base = gated_decay_curves(float(biases[0]), T=T, n_hidden=n_hidden, seed=seed,
+                              spectral_radius=spectral_radius)
+    lstm = np.array([base["lstm"]] + [
+        _gated.gated_decay_curve("lstm", forget_bias=float(b), n_hidden=n_hidden, T=T,
+                                 seed=seed)[::-1] for b in biases[1:]])
+    labels = {k: _experiments.MODELS[k]["label"] for k in ("rnn", "gru", "lstm")}
+    return compare_slider_figure(
+        np.arange(T + 1), {labels["lstm"]: lstm}, biases,
+        fixed={labels["rnn"]: base["rnn"], labels["gru"]: base["gru"]},
+        colors={labels[k]: MODEL_COLORS[k] for k in labels},
+        value_label="LSTM forget-gate bias b<sub>f</sub> = ", value_format="{:+.1f}",
+        x_title=DISTANCE_TITLE, y_title=GATED_Y_TITLE, active=active,
+        y_range=_decay_range(base["rnn"], base["gru"], lstm),
+    )
+
+
+def cell_path_figure(
+    forget_biases: Sequence[float],
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    active: int | None = None,
+) -> go.Figure:
+    """An LSTM's ``log10 ‖∂c_T/∂c_k‖``: the full Jacobian and the direct cell path.
+
+    Parameters
+    ----------
+    forget_biases : sequence of float
+        Forget-gate biases offered by the slider (:func:`bpttlib.gated.lstm_init`).
+    T, n_hidden, seed : optional
+        Sequence length, ``H``, and the seed of the weights and of the inputs
+        ``x_t ~ N(0, 1)`` (drawn as in :func:`bpttlib.gated.gated_decay_curve`).
+    active : int, optional
+        Index of the bias shown first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two traces moved by the slider: the full Jacobian (solid) and ``∏ diag(f_t)``, the
+        direct path (dashed).
+
+    Notes
+    -----
+    :func:`bpttlib.gated.lstm_cell_jacobian_norms`, ``path="full"`` and ``path="direct"``.
+    Book label: eq-lstm-cell-jacobian.
+    """
+    biases = check_ndim(as_float_array(forget_biases, "forget_biases"), "forget_biases", (1,),
+                        "(S,)")
+    xs = np.random.default_rng([seed, 2]).standard_normal((T, 1))
+    full, direct = [], []
+    for b in biases:
+        params = _gated.lstm_init(1, n_hidden, 1, seed=seed, forget_bias=float(b))
+        trace = _gated.lstm_forward(params, xs)
+        full.append(_gated.lstm_cell_jacobian_norms(params, trace, path="full")[::-1])
+        direct.append(_gated.lstm_cell_jacobian_norms(params, trace, path="direct")[::-1])
+    names = ("all paths: ‖∂c<sub>T</sub>/∂c<sub>k</sub>‖",
+             "cell path only: ‖∏ diag(f<sub>t</sub>)‖")
+    return compare_slider_figure(
+        np.arange(T + 1), {names[0]: np.array(full), names[1]: np.array(direct)}, biases,
+        colors={names[0]: MODEL_COLORS["lstm"], names[1]: "#000000"}, dashed=(names[1],),
+        value_label="forget-gate bias b<sub>f</sub> = ", value_format="{:+.1f}",
+        x_title=DISTANCE_TITLE, y_title="log<sub>10</sub> ‖∂c<sub>T</sub>/∂c<sub>k</sub>‖",
+        active=active, y_range=_decay_range(np.array(full), np.array(direct)),
+    )
+
+
+def skip_figure(
+    skips: Sequence[int],
+    *,
+    spectral_radius: float = 1.0,
+    skip_radius: float = 0.5,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    active: int | None = None,
+) -> go.Figure:
+    """Gradient decay of a tanh RNN with and without a skip connection from ``s_{t−d}``.
+
+    Parameters
+    ----------
+    skips : sequence of int
+        The skip lengths ``d`` offered by the slider.
+    spectral_radius, skip_radius : float, optional
+        ``ρ(W_s)`` and ``ρ(W_d)`` (both Gaussian).
+    T, n_hidden, seed : optional
+        See ``bpttlib.skip.skip_decay_curve``.
+    active : int, optional
+        Index of the ``d`` shown first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The plain RNN (fixed) and the skip-connected one (moved by the slider).
+
+    Notes
+    -----
+    Book label: eq-grad-decay.
+    """
+    ds = [int(_checks_int(d)) for d in skips]
+    common = dict(spectral_radius=spectral_radius, T=T, n_hidden=n_hidden, seed=seed)
+    plain = _skip.skip_decay_curve(d=1, skip_radius=0.0, **common)[::-1]
+    curves = np.array([_skip.skip_decay_curve(d=d, skip_radius=skip_radius, **common)[::-1]
+                       for d in ds])
+    names = ("tanh RNN", "with a skip connection from s<sub>t−d</sub>")
+    return compare_slider_figure(
+        np.arange(T + 1), {names[1]: curves}, ds, fixed={names[0]: plain},
+        colors={names[0]: MODEL_COLORS["rnn"], names[1]: MODEL_COLORS["irnn"]},
+        value_label="skip length d = ", value_format="{:.0f}", x_title=DISTANCE_TITLE,
+        y_title=DECAY_Y_TITLE, active=active, y_range=_decay_range(plain, curves),
+    )
+
+
+def _checks_int(d: object) -> int:
+    if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"skips: expected integers >= 1, got {d!r}")
+    return int(d)
+
+
+def _mean_curve(runs: list[dict]) -> tuple[list, list]:
+    """Steps and the held-out loss averaged over seeds (up to the shortest run)."""
+    n = min(len(r["steps"]) for r in runs)
+    return runs[0]["steps"][:n], np.mean([r["eval"][:n] for r in runs], axis=0)
+
+
+def learning_curves_figure(
+    data: Mapping,
+    *,
+    models: Sequence[str] | None = None,
+    active: int | None = None,
+    title: str | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> go.Figure:
+    """Held-out loss against training steps, one curve per model; a slider picks ``T``.
+
+    Parameters
+    ----------
+    data : mapping
+        A stored experiment (``bpttlib.experiments.load``).
+    models : sequence of str, optional
+        Which models to draw, in this order (default: all of the experiment's).
+    active : int, optional
+        Index of the length shown first (default: the middle one).
+    title : str, optional
+    y_range : (float, float), optional
+        log10 range of the y axis (default: from the data, cut one decade above the largest
+        baseline so that the first steps' large losses do not squash the plot).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Log-scale y; the memoryless baseline of each ``T`` is the dashed grey line. With several
+        seeds the curve is their mean. With a single length there is no slider.
+    """
+    data = _experiments.validate(data)
+    config = data["config"]
+    models = list(config["models"] if models is None else models)
+    for m in models:
+        if m not in config["models"]:
+            raise ValueError(f"models: expected names from {config['models']}, got {m!r}")
+    lengths = list(config["lengths"])
+    active = len(lengths) // 2 if active is None else active
+    if not isinstance(active, (int, np.integer)) or not 0 <= active < len(lengths):
+        raise ValueError(f"active: expected an index in [0, {len(lengths) - 1}], got {active!r}")
+    by_key: dict[tuple, list] = {}
+    for run in data["runs"]:
+        by_key.setdefault((run["model"], run["T"]), []).append(run)
+    states = []  # per T: a list of (x, y) per trace, models then the baseline
+    for T in lengths:
+        traces = []
+        for m in models:
+            steps, loss = _mean_curve(by_key[(m, T)])
+            traces.append((steps, _sig(loss, _experiments.DIGITS)))
+        last = max(max(by_key[(m, T)][0]["steps"]) for m in models)
+        base = _experiments.baseline(data["task"], T)
+        traces.append(([0, last], [_sig([base], _experiments.DIGITS)[0]] * 2))
+        states.append(traces)
+    fig = go.Figure()
+    for i, m in enumerate(models):
+        x, y = states[active][i]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=_experiments.MODELS[m]["label"],
+                                 line=dict(color=MODEL_COLORS.get(m, _PALETTE[i]), width=2.5)))
+    x, y = states[active][-1]
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="memoryless baseline",
+                             line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
+                             hoverinfo="y"))
+    if y_range is None:
+        values = np.array([v for st in states for _, y in st for v in y if v is not None])
+        top = math.log10(max(_experiments.baseline(data["task"], T) for T in lengths)) + 1
+        y_range = (math.floor(math.log10(values.min()) * 2) / 2, top)
+    steps = [dict(method="restyle", label=str(T),
+                  args=[{"x": [tr[0] for tr in st], "y": [tr[1] for tr in st]},
+                        list(range(len(models) + 1))])
+             for T, st in zip(lengths, states)]
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=480 if len(lengths) > 1 else 400,
+        xaxis_title="training step", yaxis_title="held-out loss per scored step",
+        margin=dict(l=70, r=20, t=80 if title else 40, b=40),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
+        sliders=[dict(active=int(active), currentvalue=dict(prefix="T = "),
+                      transition=dict(duration=0), pad=dict(t=50), steps=steps)]
+        if len(lengths) > 1 else [],
+    )
+    fig.update_yaxes(type="log", range=list(y_range), exponentformat="power")
+    return fig
+
+
+def final_ratio_figure(
+    datasets: Mapping[str, Mapping],
+    *,
+    models: Sequence[str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Final held-out loss over the memoryless baseline against ``T``, one panel per task.
+
+    Parameters
+    ----------
+    datasets : mapping of str to mapping
+        Panel title -> stored experiment (``bpttlib.experiments.load``).
+    models : sequence of str, optional
+        Models to draw where an experiment has them (default: every model of any experiment).
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Log-scale y shared by the panels; the line at 1 is the baseline: below it a model has
+        learned the long-range part of the task, on it it has not.
+    """
+    datasets = _check_mapping(datasets, "datasets")
+    tables = {name: _experiments.final_table(d) for name, d in datasets.items()}
+    if models is None:
+        models = list(dict.fromkeys(r["model"] for t in tables.values() for r in t))
+    fig = make_subplots(rows=1, cols=len(tables), subplot_titles=list(tables),
+                        horizontal_spacing=0.06, shared_yaxes=True)
+    for col, table in enumerate(tables.values(), start=1):
+        for m in models:
+            rows = [r for r in table if r["model"] == m]
+            if not rows:
+                continue
+            fig.add_trace(go.Scatter(
+                x=[r["T"] for r in rows], y=_sig([r["ratio"] for r in rows], 4),
+                mode="lines+markers", name=_experiments.MODELS[m]["label"], legendgroup=m,
+                showlegend=col == 1, line=dict(color=MODEL_COLORS.get(m), width=2.5),
+                hovertemplate="T = %{x}: %{y:.3g} × baseline",
+            ), row=1, col=col)
+        fig.add_hline(y=1.0, line=dict(color=BASELINE_COLOR, dash="dash", width=1.5),
+                      row=1, col=col)
+        fig.update_xaxes(title_text="T", type="log", row=1, col=col,
+                         tickvals=sorted({r["T"] for r in table}))
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
+    fig.update_yaxes(title_text="final held-out loss / baseline", row=1, col=1)
+    fig.update_layout(template=TEMPLATE, title=title, height=440,
+                      margin=dict(l=70, r=20, t=80 if title else 50, b=50),
+                      legend=dict(orientation="h", x=0, y=-0.2, yanchor="top"))
+    return fig

@@ -466,3 +466,197 @@ def cliff_explorer(
     explorer = Explorer(controls, figure, redraw)
     explorer.children[0].layout.flex_flow = "row wrap"
     return explorer
+
+
+# =================================================================================================
+# Part III: gated cells and remedies, live (issue #6)
+# =================================================================================================
+
+from . import experiments as _experiments  # noqa: E402
+from . import skip as _skip  # noqa: E402
+from ._checks import check_int, check_real, check_seed  # noqa: E402
+
+__all__ += ["gated_decay_explorer", "skip_explorer"]
+
+
+def _in_range(value: float, name: str, low: float, high: float) -> float:
+    value = check_real(value, name)
+    if not low <= value <= high:
+        raise ValueError(f"{name}: expected a number in [{low:g}, {high:g}], got {value}")
+    return value
+
+
+def _int_in_range(value: int, name: str, low: int, high: int) -> int:
+    value = check_int(value, name)
+    if not low <= value <= high:
+        raise ValueError(f"{name}: expected an integer in [{low}, {high}], got {value}")
+    return value
+
+
+def gated_decay_explorer(
+    *,
+    forget_bias: float = 1.0,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    input_scale: float = 1.0,
+    spectral_radius: float = 1.0,
+) -> Explorer:
+    """tanh RNN, GRU and LSTM gradient decay ``log10 ‖∂L_T/∂h_k‖``, recomputed live.
+
+    Parameters
+    ----------
+    forget_bias : float
+        The LSTM's forget-gate bias, in [−3, 6].
+    T : int
+        Sequence length, in [1, 500].
+    n_hidden : int
+        Hidden size ``H``, in [1, 128].
+    seed : int
+        Seeds the three networks and the shared input sequence, ``>= 0``.
+    input_scale : float
+        Standard deviation of the inputs, in [0, 5].
+    spectral_radius : float
+        ``ρ(W_s)`` of the tanh RNN, in [0, 3].
+
+    Returns
+    -------
+    Explorer
+        ``controls``: ``"forget_bias"``, ``"T"``, ``"n_hidden"``, ``"seed"``, ``"input_scale"``,
+        ``"spectral_radius"``; ``figure`` traces 0, 1, 2: tanh RNN, GRU, LSTM (by distance).
+
+    Notes
+    -----
+    Each change calls :func:`bpttlib.viz.gated_decay_curves` (log space, no underflow).
+    Book labels: eq-grad-decay, eq-lstm, eq-gru.
+    """
+    values = dict(
+        forget_bias=_in_range(forget_bias, "forget_bias", -3.0, 6.0),
+        T=_int_in_range(T, "T", 1, 500),
+        n_hidden=_int_in_range(n_hidden, "n_hidden", 1, 128),
+        seed=check_seed(check_int(seed, "seed")),
+        input_scale=_in_range(input_scale, "input_scale", 0.0, 5.0),
+        spectral_radius=_in_range(spectral_radius, "spectral_radius", 0.0, 3.0),
+    )
+    style, wide = {"description_width": "initial"}, W.Layout(width="330px")
+    controls = {
+        "forget_bias": W.FloatSlider(value=values["forget_bias"], min=-3.0, max=6.0, step=0.1,
+                                     description="LSTM forget bias b_f", style=style,
+                                     layout=wide),
+        "T": W.IntSlider(value=values["T"], min=1, max=500, description="T", style=style,
+                         layout=wide),
+        "n_hidden": W.IntSlider(value=values["n_hidden"], min=1, max=128,
+                                description="hidden size H", style=style, layout=wide),
+        "spectral_radius": W.FloatSlider(value=values["spectral_radius"], min=0.0, max=3.0,
+                                         step=0.01, description="RNN ρ(W_s)", style=style,
+                                         layout=wide),
+        "input_scale": W.FloatSlider(value=values["input_scale"], min=0.0, max=5.0, step=0.05,
+                                     description="input scale", style=style, layout=wide),
+        "seed": W.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1, description="seed",
+                                 style=style, layout=W.Layout(width="160px")),
+    }
+    figure = go.FigureWidget([
+        go.Scatter(mode="lines", name=_experiments.MODELS[k]["label"],
+                   line=dict(color=_viz.MODEL_COLORS[k], width=2.5))
+        for k in ("rnn", "gru", "lstm")
+    ])
+    figure.update_layout(
+        template=_viz.TEMPLATE, height=460, xaxis_title=_viz.DISTANCE_TITLE,
+        yaxis_title=_viz.GATED_Y_TITLE, margin=dict(l=70, r=20, t=40, b=40),
+        legend=dict(x=0.99, xanchor="right", y=0.99),
+    )
+
+    def redraw(fig, *, forget_bias, T, n_hidden, spectral_radius, input_scale, seed):
+        curves = _viz.gated_decay_curves(forget_bias, T=T, n_hidden=n_hidden, seed=seed,
+                                         spectral_radius=spectral_radius,
+                                         input_scale=input_scale)
+        for trace, key in zip(fig.data, ("rnn", "gru", "lstm")):
+            y = curves[key]
+            keep = np.isfinite(y)
+            trace.update(x=np.arange(T + 1)[keep], y=y[keep])
+        fig.layout.title.text = (
+            f"at distance {T}: tanh RNN 10<sup>{curves['rnn'][-1]:.1f}</sup>, GRU "
+            f"10<sup>{curves['gru'][-1]:.1f}</sup>, LSTM 10<sup>{curves['lstm'][-1]:.1f}</sup>"
+        )
+
+    explorer = Explorer(controls, figure, redraw)
+    explorer.children[0].layout.flex_flow = "row wrap"
+    return explorer
+
+
+def skip_explorer(
+    *,
+    d: int = 10,
+    skip_radius: float = 0.5,
+    spectral_radius: float = 1.0,
+    T: int = 100,
+    seed: int = 0,
+) -> Explorer:
+    """Gradient decay of a tanh RNN with a skip connection from ``s_{t−d}``, live.
+
+    Parameters
+    ----------
+    d : int
+        Skip length, in [1, 100].
+    skip_radius : float
+        ``ρ(W_d)``, in [0, 2].
+    spectral_radius : float
+        ``ρ(W_s)``, in [0, 2].
+    T : int
+        Sequence length, in [1, 500].
+    seed : int
+        ``>= 0``.
+
+    Returns
+    -------
+    Explorer
+        ``controls``: ``"d"``, ``"skip_radius"``, ``"spectral_radius"``, ``"T"``, ``"seed"``;
+        ``figure`` trace 0 the plain RNN, trace 1 the skip-connected one (by distance).
+
+    Notes
+    -----
+    ``bpttlib.skip.skip_decay_curve`` (H = 32). Book label: eq-grad-decay.
+    """
+    values = dict(
+        d=_int_in_range(d, "d", 1, 100),
+        skip_radius=_in_range(skip_radius, "skip_radius", 0.0, 2.0),
+        spectral_radius=_in_range(spectral_radius, "spectral_radius", 0.0, 2.0),
+        T=_int_in_range(T, "T", 1, 500),
+        seed=check_seed(check_int(seed, "seed")),
+    )
+    style, wide = {"description_width": "initial"}, W.Layout(width="330px")
+    controls = {
+        "d": W.IntSlider(value=values["d"], min=1, max=100, description="skip length d",
+                         style=style, layout=wide),
+        "skip_radius": W.FloatSlider(value=values["skip_radius"], min=0.0, max=2.0, step=0.01,
+                                     description="ρ(W_d)", style=style, layout=wide),
+        "spectral_radius": W.FloatSlider(value=values["spectral_radius"], min=0.0, max=2.0,
+                                         step=0.01, description="ρ(W_s)", style=style,
+                                         layout=wide),
+        "T": W.IntSlider(value=values["T"], min=1, max=500, description="T", style=style,
+                         layout=wide),
+        "seed": W.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1, description="seed",
+                                 style=style, layout=W.Layout(width="160px")),
+    }
+    figure = go.FigureWidget([
+        go.Scatter(mode="lines", name="tanh RNN",
+                   line=dict(color=_viz.MODEL_COLORS["rnn"], width=2.5)),
+        go.Scatter(mode="lines", name="with a skip from s<sub>t−d</sub>",
+                   line=dict(color=_viz.MODEL_COLORS["irnn"], width=2.5)),
+    ])
+    figure.update_layout(
+        template=_viz.TEMPLATE, height=460, xaxis_title=_viz.DISTANCE_TITLE,
+        yaxis_title=_viz.DECAY_Y_TITLE, margin=dict(l=70, r=20, t=40, b=40),
+        legend=dict(x=0.99, xanchor="right", y=0.99),
+    )
+
+    def redraw(fig, *, d, skip_radius, spectral_radius, T, seed):
+        common = dict(spectral_radius=spectral_radius, T=T, seed=seed)
+        for trace, (dd, r) in zip(fig.data, ((1, 0.0), (d, skip_radius))):
+            y = _skip.skip_decay_curve(d=dd, skip_radius=r, **common)[::-1]
+            keep = np.isfinite(y)
+            trace.update(x=np.arange(T + 1)[keep], y=y[keep])
+
+    explorer = Explorer(controls, figure, redraw)
+    explorer.children[0].layout.flex_flow = "row wrap"
+    return explorer
