@@ -532,6 +532,11 @@ def P(num: str, den: str, *, immediate: bool = False) -> Partial:
     Returns
     -------
     Partial
+
+    Notes
+    -----
+    A factor of eq-bptt-sum, e.g. ``P("s_3", "s_2")`` is the step Jacobian ``J_3`` of
+    eq-step-jacobian once :func:`evaluate` substitutes it.
     """
     return Partial(_parse(num, "num"), _parse(den, "den"), immediate)
 
@@ -1026,7 +1031,12 @@ class Expansion:
 
 
 class LatexBlock(str):
-    """A LaTeX string that a notebook displays as typeset math (``_repr_latex_``)."""
+    """A LaTeX string that a notebook displays as typeset math (``_repr_latex_``).
+
+    Notes
+    -----
+    Display only; it holds the rows of eq-bptt-sum with their values.
+    """
 
     def _repr_latex_(self) -> str:
         return "$$" + str(self) + "$$"
@@ -1247,6 +1257,10 @@ class Sharing:
         ``∂L/∂W`` of the shared parameter (:func:`direct_gradient`).
     holds : bool
         Whether ``Σ_t per_step[t] == tied`` exactly.
+
+    Notes
+    -----
+    ``∂L/∂W = Σ_t ∂L/∂W^{(t)}``; book labels: eq-rnn-state, eq-bptt-sum.
     """
 
     field: str

@@ -1596,6 +1596,11 @@ def graph_counts(fig: go.Figure) -> dict:
     -------
     dict
         ``{"nodes": int, "arrows": int, "steps": int}``.
+
+    Notes
+    -----
+    For ``T`` steps with every input: ``4T + 1`` nodes and ``4T`` arrows (the graph of
+    eq-rnn-state and eq-rnn-output).
     """
     _check_instance(fig, "fig", go.Figure)
     arrows = sum(1 for a in fig.layout.annotations if a.showarrow)
