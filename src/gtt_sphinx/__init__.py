@@ -84,7 +84,37 @@ def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> Non
     files[:] = unique  # in place: it is the builder's own list, which later handlers extend
 
 
+def _exact_stream_merge(coalesce):
+    """Wrap myst-nb's ``coalesce_streams`` so that merging stream chunks is exact.
+
+    myst-nb strips each chunk before joining it with a newline. ``print(x)`` writes ``x`` and
+    the newline in two calls; when the kernel flushes between them (it does so on a timer, more
+    often on a loaded machine) a blank line appears in the page, and two builds differ. Joining
+    the chunks of each stream verbatim first makes the result independent of where the kernel
+    split it; myst-nb's own clean-up (carriage returns, backspaces, stderr order) still runs.
+    """
+
+    def merged(outputs):
+        joined, order = {}, []
+        for out in outputs or []:
+            if out.get("output_type") == "stream":
+                if out["name"] in joined:
+                    joined[out["name"]]["text"] += out["text"]
+                    continue
+                out = type(out)(out)  # a copy: the notebook itself stays as executed
+                joined[out["name"]] = out
+            order.append(out)
+        return coalesce(order)
+
+    merged.__wrapped__ = coalesce
+    return merged
+
+
 def setup(app: Sphinx) -> dict:
+    from myst_nb.core import render
+
+    if not hasattr(render.coalesce_streams, "__wrapped__"):
+        render.coalesce_streams = _exact_stream_merge(render.coalesce_streams)
     app.connect("config-inited", check_mathjax_path)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("build-finished", copy_assets)
