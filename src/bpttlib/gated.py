@@ -26,6 +26,7 @@ import dataclasses
 import numpy as np
 
 from . import _checks, losses
+from ._params import Params
 
 __all__ = [
     "LSTMParams",
@@ -76,21 +77,8 @@ def _coerce_fields(obj, spec: dict[str, tuple[str, ...]]) -> None:
         object.__setattr__(obj, name, arrays[name])
 
 
-class _Container:
-    """Field-wise helpers shared by the parameter containers (as on ``rnn.RNNParams``)."""
-
-    def arrays(self):
-        """The arrays in field order."""
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
-
-    def map(self, fn):
-        """A new container with ``fn`` applied to every array, e.g. ``g.map(np.abs)``."""
-        return type(self)(*(fn(a) for a in self.arrays()))
-
-    def zip_map(self, fn, other):
-        """Field-wise ``fn(self.f, other.f)``, e.g. ``p.zip_map(lambda w, g: w - 0.1 * g, g)``."""
-        _checks.check_instance(other, "other", type(self))
-        return type(self)(*(fn(a, b) for a, b in zip(self.arrays(), other.arrays())))
+class _Container(Params):
+    """Sizes shared by the gated containers; ``arrays``/``map``/``zip_map`` come from ``Params``."""
 
     @property
     def n_in(self) -> int:

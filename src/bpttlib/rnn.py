@@ -18,12 +18,12 @@ Arrays are time-major: ``xs`` is ``(T, I)`` or ``(T, B, I)``; ``states[t]`` is `
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _checks, activations, losses, matrices
+from ._params import Params
 
 __all__ = [
     "RNNParams",
@@ -61,7 +61,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class RNNParams:
+class RNNParams(Params):
     """Parameters (or gradients) of a vanilla RNN; immutable, arrays are read-only copies.
 
     Parameters
@@ -122,20 +122,6 @@ class RNNParams:
     def n_out(self) -> int:
         """Output size ``O``."""
         return self.W_y.shape[0]
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """The five arrays in field order ``(W_x, W_s, b_s, W_y, b_y)``."""
-        return tuple(getattr(self, n) for n in _FIELDS)
-
-    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> RNNParams:
-        """A new ``RNNParams`` with ``fn`` applied to every array, e.g. ``g.map(np.abs)``."""
-        return RNNParams(*(fn(a) for a in self.arrays()))
-
-    def zip_map(self, fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                other: RNNParams) -> RNNParams:
-        """Field-wise ``fn(self.f, other.f)``, e.g. ``p.zip_map(lambda w, g: w - 0.1 * g, g)``."""
-        _checks.check_instance(other, "other", RNNParams)
-        return RNNParams(*(fn(a, b) for a, b in zip(self.arrays(), other.arrays())))
 
 
 @dataclass(frozen=True)
