@@ -10,12 +10,24 @@ without display math does not load MathJax.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from collections.abc import Mapping as _Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from ._checks import as_float_array, check_ndim
+from . import activations as _activations
+from . import clipping as _clipping
+from . import experiments as _experiments
+from . import gated as _gated
+from . import jacobians as _jacobians
+from . import rnn as _rnn
+from . import skip as _skip
+from ._checks import as_float_array, check_instance, check_ndim, check_real
+from ._checks import check_instance as _check_instance
 
 #: Significant digits kept for the precomputed states of kernel-free sliders (keeps pages small;
 #: far finer than a screen pixel).
@@ -128,15 +140,6 @@ def slider_figure(
 # non-finite values become gaps, and float64's range is marked where a curve passes it.
 # =================================================================================================
 
-import math  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from plotly.subplots import make_subplots  # noqa: E402
-
-from . import activations as _activations  # noqa: E402
-from . import jacobians as _jacobians  # noqa: E402
-from ._checks import check_instance, check_real  # noqa: E402
 
 #: Significant digits of the decay grid's precomputed states. The values are log10 norms, so 4
 #: digits resolve 0.01 decades at values near ±50 (a 2 % factor): finer than a log axis shows.
@@ -764,8 +767,6 @@ def activation_figure(a: Sequence[float] | None = None) -> go.Figure:
 # states are rounded to SLIDER_DIGITS significant digits.
 # =================================================================================================
 
-from . import clipping as _clipping  # noqa: E402
-from . import rnn as _rnn  # noqa: E402
 
 #: Colours of the Part III figures.
 REMEDY_COLORS = {
@@ -1392,9 +1393,6 @@ def training_figure(
 # term of step t. ``cost_figure`` is a log-log plot of any cost (counted or timed) against T.
 # =================================================================================================
 
-from collections.abc import Mapping as _Mapping  # noqa: E402
-
-from ._checks import check_instance as _check_instance  # noqa: E402
 
 #: Colours of the Part I figures: one per weight matrix, the loss, and the highlighted chains.
 GRAPH_COLORS = {
@@ -1682,9 +1680,6 @@ def cost_figure(
 # bpttlib.experiments (``experiments.load``). Every curve is indexed by the distance T − k.
 # =================================================================================================
 
-from . import experiments as _experiments  # noqa: E402
-from . import gated as _gated  # noqa: E402
-from . import skip as _skip  # noqa: E402
 
 #: One colour per model of the experiments and of the gradient-flow figures.
 MODEL_COLORS = {

@@ -17,7 +17,15 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ._checks import check_positive_int, check_real
+from . import activations as _activations
+from . import clipping as _clipping
+from . import experiments as _experiments
+from . import jacobians as _jacobians
+from . import rnn as _rnn
+from . import skip as _skip
+from . import tasks as _tasks
+from . import viz as _viz
+from ._checks import check_int, check_name, check_positive_int, check_real, check_seed
 
 __all__ = ["Explorer", "power_explorer"]
 
@@ -112,10 +120,6 @@ def power_explorer(w: float = 0.9, T: int = 50) -> Explorer:
 # Part II: the gradient-decay dashboard (issue #5)
 # =================================================================================================
 
-from . import activations as _activations  # noqa: E402
-from . import jacobians as _jacobians  # noqa: E402
-from . import viz as _viz  # noqa: E402
-from ._checks import check_int, check_name, check_seed  # noqa: E402
 
 __all__ += ["decay_explorer"]
 
@@ -251,9 +255,6 @@ def decay_explorer(
 # Part III: truncated BPTT and the cliff, live (issue #6)
 # =================================================================================================
 
-from . import clipping as _clipping  # noqa: E402
-from . import rnn as _rnn  # noqa: E402
-from . import tasks as _tasks  # noqa: E402
 
 __all__ += ["truncation_explorer", "cliff_explorer"]
 
@@ -472,9 +473,6 @@ def cliff_explorer(
 # Part III: gated cells and remedies, live (issue #6)
 # =================================================================================================
 
-from . import experiments as _experiments  # noqa: E402
-from . import skip as _skip  # noqa: E402
-from ._checks import check_int, check_real, check_seed  # noqa: E402
 
 __all__ += ["gated_decay_explorer", "skip_explorer"]
 
