@@ -9,11 +9,8 @@
 #   make clean   remove build outputs (keeps .venv; `make distclean` removes it too)
 
 PYTHON ?= python3
-# The book's matrices are small: one BLAS thread per process is faster than two threads
-# fighting over this machine's two cores (and keeps runs reproducible).
-export OPENBLAS_NUM_THREADS ?= 1
-export OMP_NUM_THREADS ?= 1
-export MKL_NUM_THREADS ?= 1
+# No BLAS variables are set here (some machines set OPENBLAS_* for correctness): the scripts
+# that care about threads (experiments, benchmarks) limit them with threadpoolctl.
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

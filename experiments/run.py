@@ -12,21 +12,18 @@ The wall time is printed, not stored.
     .venv/bin/python experiments/run.py --out /tmp/x     # write elsewhere
     .venv/bin/python experiments/run.py --reduced --out /tmp/x   # the test's short rerun
 
-BLAS runs single-threaded (set below, before numpy loads): the kernels' matrices are small,
-the machine is shared, and a fixed thread count keeps the floating-point sums reproducible.
+BLAS runs single-threaded (threadpoolctl, no environment variables): the kernels' matrices are
+small, and a fixed thread count keeps the floating-point sums reproducible on one machine.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import sys
+import time
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import argparse  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "bpttlib" / "data" / "experiments"
@@ -85,6 +82,7 @@ def main(argv=None) -> int:
 
     from bpttlib import experiments
 
+    threadpool_limits(1)
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     for name in args.only or sorted(configs):

@@ -15,6 +15,7 @@ from . import (
     losses,
     matrices,
     rnn,
+    seeds,
     tasks,
     train,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "losses",
     "matrices",
     "rnn",
+    "seeds",
     "tasks",
     "train",
 ]

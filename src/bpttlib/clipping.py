@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from . import _checks, activations
+from . import _checks, activations, seeds
 
 __all__ = [
     "clip_by_norm",
@@ -354,6 +354,7 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, model_steps=50, x0=0.5, targe
         clip = _checks.check_real(clip, "clip", positive=True)
     model = {"steps": _checks.check_positive_int(model_steps, "model_steps"),
              "x0": _checks.check_real(x0, "x0"), "target": _checks.check_real(target, "target")}
+    w, b = seeds.perturb_start((w, b))  # unchanged unless the knife-edge mode is on
     ws, bs, norms, clipped = [w], [b], [], []
     for _ in range(steps):
         g = np.array(_cliff_grad_scalar(w, b, **model))

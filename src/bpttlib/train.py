@@ -24,7 +24,7 @@ from functools import partial
 
 import numpy as np
 
-from . import _checks, clipping, gated, rnn, tasks
+from . import _checks, clipping, gated, rnn, seeds, tasks
 
 __all__ = [
     "SGD",
@@ -307,6 +307,7 @@ def fit(
         if eval_fn is None:
             raise ValueError("eval_every: given without eval_fn; pass eval_fn as well")
         eval_every = _checks.check_positive_int(eval_every, "eval_every")
+    params = seeds.perturb_start(params)  # unchanged unless the knife-edge mode is on
     evaluations: list[tuple[int, float]] = []
 
     def evaluate(done: int, params) -> None:
