@@ -7,7 +7,7 @@ JSON file per task into ``src/bpttlib/data/experiments/`` (package data, read ba
 library version, and no date or timing: rerunning with the same numbers rewrites the same bytes.
 The wall time is printed, not stored.
 
-    .venv/bin/python experiments/run.py                  # everything (about 15-20 minutes)
+    .venv/bin/python experiments/run.py --jobs 2         # everything, two runs at a time
     .venv/bin/python experiments/run.py --only adding    # one task
     .venv/bin/python experiments/run.py --out /tmp/x     # write elsewhere
     .venv/bin/python experiments/run.py --reduced --out /tmp/x   # the test's short rerun
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
@@ -36,7 +37,7 @@ CONFIG = {
         "task": "adding",
         "models": ["rnn", "lstm", "gru", "orthogonal", "irnn"],
         "lengths": [25, 50, 100, 200],
-        "seeds": [0],
+        "seeds": [0, 1, 2],
         "lr": {"rnn": 0.001, "lstm": 0.01, "gru": 0.01, "orthogonal": 0.001, "irnn": 0.01},
         "n_hidden": 32,
         "batch_size": 32,
@@ -49,7 +50,7 @@ CONFIG = {
         "task": "copy",
         "models": ["rnn", "lstm", "gru"],
         "lengths": [10, 25, 50],
-        "seeds": [0],
+        "seeds": [0, 1, 2],
         "lr": {"rnn": 0.001, "lstm": 0.01, "gru": 0.01},
         "n_hidden": 64,
         "batch_size": 32,
@@ -61,10 +62,10 @@ CONFIG = {
 }
 
 # The reduced rerun of tests/test_experiments.py (about a minute): the adding problem's settings
-# at T = 100 only, three models, the first 1000 of the 2000 steps. Same seeds, so its curves are
-# the first half of the stored ones.
+# at T = 100 only, three models, one seed, the first 1000 of the 2000 steps.
 REDUCED = {
-    "adding": dict(CONFIG["adding"], models=["rnn", "lstm", "gru"], lengths=[100], steps=1000),
+    "adding": dict(CONFIG["adding"], models=["rnn", "lstm", "gru"], lengths=[100], seeds=[0],
+                   steps=1000),
 }
 
 
@@ -73,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=sorted(CONFIG), action="append",
                         help="run only this experiment (repeatable)")
     parser.add_argument("--out", type=Path, default=DATA, help="output folder")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at once, one process each (results do not depend on it)")
     parser.add_argument("--reduced", action="store_true",
                         help="run the short configurations of the test (needs --out)")
     args = parser.parse_args(argv)
@@ -82,12 +85,17 @@ def main(argv=None) -> int:
 
     from bpttlib import experiments
 
+    if args.jobs < 1:
+        parser.error("--jobs: expected a positive number")
     threadpool_limits(1)
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    pool = (ProcessPoolExecutor(args.jobs, initializer=threadpool_limits, initargs=(1,))
+            if args.jobs > 1 else None)
     for name in args.only or sorted(configs):
         t0 = time.perf_counter()
-        data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True))
+        data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True),
+                                          map_fn=pool.map if pool else map)
         path = args.out / f"{name}.json"
         text = experiments.dumps(data)
         same = path.exists() and path.read_text(encoding="utf-8") == text
@@ -95,7 +103,10 @@ def main(argv=None) -> int:
         print(f"\n{name}: {time.perf_counter() - t0:.0f} s -> {path} "
               f"({len(text) / 1024:.0f} KiB, {'unchanged' if same else 'written'})")
         print(experiments.format_table(data) + "\n", flush=True)
-    print(f"make experiments: {time.perf_counter() - start:.0f} s wall time", flush=True)
+    if pool is not None:
+        pool.shutdown()
+    print(f"make experiments: {time.perf_counter() - start:.0f} s wall time "
+          f"({args.jobs} job{'s' if args.jobs > 1 else ''})", flush=True)
     return 0
 
 

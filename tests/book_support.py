@@ -107,3 +107,21 @@ class Server:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+
+def execute_chapter(page: str, env: dict[str, str] | None = None, timeout: int = 900):
+    """Execute ``page`` (a MyST chapter, e.g. ``book/clipping``) top to bottom in a fresh
+    kernel, as the book build does, with ``env`` added to the kernel's environment.
+
+    Returns the executed notebook; raises ``nbclient.exceptions.CellExecutionError`` on the
+    first failing cell (an assert of the chapter).
+    """
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(ROOT / f"{page}.md")
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "book")}})
+    client.execute(env={**os.environ, **(env or {})})
+    return nb

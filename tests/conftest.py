@@ -1,10 +1,18 @@
 """Project-wide pytest configuration.
 
 - hypothesis: a fixed, derandomized profile, so a test run is repeatable.
+- one BLAS thread (``OMP_NUM_THREADS``), unless the caller chose otherwise.
 - ``book``: one clean build of the whole book per test session, shared by the book tests.
 """
 
 from __future__ import annotations
+
+import os
+
+# One BLAS thread for the tests and the kernels they start (the book's matrices are small and
+# two threads fight over a two-core machine). OpenBLAS reads the generic OMP_NUM_THREADS; no
+# OPENBLAS_* variable is ever set (some machines set those for correctness).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 from hypothesis import HealthCheck, settings

@@ -171,7 +171,8 @@ def test_final_table_and_its_text(tiny):
     assert [(r["model"], r["T"]) for r in table] == [("rnn", 6), ("rnn", 8), ("lstm", 6),
                                                       ("lstm", 8)]
     for row in table:
-        assert math.isclose(row["ratio"], row["loss"] / row["baseline"])
+        assert row["seeds"] == 1 and row["ratio"].n == 1
+        assert math.isclose(row["ratio"].median, row["loss"].median / row["baseline"])
     text = experiments.format_table(tiny)
     assert len(text.splitlines()) == 5 and "baseline" in text.splitlines()[0]
 
@@ -221,7 +222,8 @@ def test_the_reduced_config_is_a_cut_of_the_stored_one():
     reduced, full = SCRIPT.REDUCED["adding"], SCRIPT.CONFIG["adding"]
     assert set(reduced["models"]) <= set(full["models"])
     assert set(reduced["lengths"]) <= set(full["lengths"]) and reduced["steps"] < full["steps"]
-    same = {k: v for k, v in reduced.items() if k not in ("models", "lengths", "steps")}
+    assert set(reduced["seeds"]) <= set(full["seeds"])
+    same = {k: v for k, v in reduced.items() if k not in ("models", "lengths", "seeds", "steps")}
     assert same == {k: full[k] for k in same}
 
 

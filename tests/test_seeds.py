@@ -91,6 +91,8 @@ def test_training_entry_points_start_from_the_perturbed_point(mode):
     diff = np.abs(moved.params.W_s - plain.params.W_s).max()
     assert 0 < diff < 1e-8
     assert 0 < abs(moved_path.w[0] - path.w[0]) < 1e-8
+    assert plain.start is p and moved.start is not p       # the start the run really took
+    assert 0 < np.abs(moved.start.W_s - p.W_s).max() < 1e-8
 
 
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=20))

@@ -128,22 +128,29 @@ def tiny():
 
 def test_learning_curves_slide_over_the_lengths(tiny):
     fig = viz.learning_curves_figure(tiny, active=0)
-    assert [t.name for t in fig.data] == ["tanh RNN", "GRU", "memoryless baseline"]
+    names = [t.name for t in fig.data]
+    assert names == ["tanh RNN, lowest seed", "tanh RNN, highest seed",
+                     "tanh RNN (median of 2 seeds)", "GRU, lowest seed", "GRU, highest seed",
+                     "GRU (median of 2 seeds)", "memoryless baseline"]
+    assert [t.showlegend for t in fig.data[:3]] == [False, False, None]
+    assert fig.data[1].fill == "tonexty"          # the band between lowest and highest seed
     steps = fig.layout.sliders[0].steps
     assert [s.label for s in steps] == ["3", "5"]
     for T, step in zip([3, 5], steps):
         xs, ys = step.args[0]["x"], step.args[0]["y"]
-        assert list(step.args[1]) == [0, 1, 2]
-        runs = [r for r in tiny["runs"] if r["model"] == "gru" and r["T"] == T]
-        assert xs[1] == [0, 3, 6]
-        assert_allclose(ys[1], np.mean([r["eval"] for r in runs], axis=0), rtol=1e-4)
-        assert_allclose(ys[2], [experiments.baseline("copy", T)] * 2, rtol=1e-4)
+        assert list(step.args[1]) == list(range(7))
+        runs = np.array([r["eval"] for r in tiny["runs"] if r["model"] == "gru" and r["T"] == T])
+        assert xs[5] == [0, 3, 6]
+        assert_allclose(ys[3], runs.min(axis=0), rtol=1e-4)
+        assert_allclose(ys[4], runs.max(axis=0), rtol=1e-4)
+        assert_allclose(ys[5], np.median(runs, axis=0), rtol=1e-4)
+        assert_allclose(ys[6], [experiments.baseline("copy", T)] * 2, rtol=1e-4)
     assert fig.layout.yaxis.type == "log"
 
 
 def test_learning_curves_pick_and_check_models(tiny):
     fig = viz.learning_curves_figure(tiny, models=["gru"])
-    assert [t.name for t in fig.data] == ["GRU", "memoryless baseline"]
+    assert [t.name for t in fig.data][2:] == ["GRU (median of 2 seeds)", "memoryless baseline"]
     with pytest.raises(ValueError, match="models"):
         viz.learning_curves_figure(tiny, models=["lstm"])
     with pytest.raises(ValueError, match="active"):
@@ -156,7 +163,7 @@ def test_final_ratio_figure_has_a_panel_per_experiment(tiny):
     table = experiments.final_table(tiny)
     rnn_rows = [r for r in table if r["model"] == "rnn"]
     assert list(fig.data[0].x) == [3, 5]
-    assert_allclose(fig.data[0].y, [r["ratio"] for r in rnn_rows], rtol=1e-3)
+    assert_allclose(fig.data[0].y, [r["ratio"].median for r in rnn_rows], rtol=1e-3)
     assert [t.showlegend for t in fig.data] == [True, True, False, False]
 
 
@@ -172,4 +179,4 @@ def test_a_single_length_needs_no_slider(tiny):
                baselines={"3": tiny["baselines"]["3"]})
     one["config_sha256"] = experiments.config_hash(one["config"])
     fig = viz.learning_curves_figure(one)
-    assert len(fig.layout.sliders) == 0 and len(fig.data) == 3
+    assert len(fig.layout.sliders) == 0 and len(fig.data) == 7

@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import _checks, gated, losses, rnn, tasks, train
+from . import _checks, gated, losses, rnn, seeds, tasks, train
 
 __all__ = [
     "MODELS",
@@ -285,8 +285,9 @@ def run_one(task: str, model: str, T: int, *, n_hidden: int, batch_size: int, st
     }
 
 
-def run_experiment(config: Mapping, *, report: Callable[[str], None] | None = None) -> dict:
-    """Every run of one experiment (one task, all its models and lengths), JSON-ready.
+def run_experiment(config: Mapping, *, report: Callable[[str], None] | None = None,
+                   map_fn: Callable = map) -> dict:
+    """Every run of one experiment (one task, all its models, lengths and seeds), JSON-ready.
 
     Parameters
     ----------
@@ -297,6 +298,10 @@ def run_experiment(config: Mapping, *, report: Callable[[str], None] | None = No
         ``steps``, ``clip_norm``, ``eval_every``, ``eval_size``.
     report : callable, optional
         Called with a one-line message after each run (the script prints them).
+    map_fn : callable, optional
+        A ``map``-like function ``map_fn(fn, jobs)`` that runs the jobs and yields their
+        results in order, e.g. ``ProcessPoolExecutor.map`` to run on several cores. The
+        runs are independent, so the result does not depend on it.
 
     Returns
     -------
@@ -308,21 +313,19 @@ def run_experiment(config: Mapping, *, report: Callable[[str], None] | None = No
     from . import __version__
 
     config = _check_config(config)
+    if not callable(map_fn):
+        raise TypeError(f"map_fn: expected a callable, got {type(map_fn).__name__}")
     task = config["task"]
-    options = {k: config[k] for k in _CONFIG_KEYS[5:]}
+    jobs = [(config, model, T, seed) for model in config["models"]
+            for T in config["lengths"] for seed in config["seeds"]]
     runs = []
-    for model in config["models"]:
-        for T in config["lengths"]:
-            for seed in config["seeds"]:
-                lr = config["lr"][model]
-                record = run_one(task, model, T, seed=seed, lr=lr, **options)
-                record["lr"] = lr
-                runs.append(record)
-                if report is not None:
-                    report(f"{task:7s} {model:10s} T={T:<4d} seed={seed} lr={lr:g}: held-out "
-                           f"loss {record['final']['eval']:.4g} (baseline "
-                           f"{baseline(task, T):.4g}), solved {record['final']['solved']:.2f}"
-                           + (f", stopped: {record['stopped']}" if record["stopped"] else ""))
+    for record in map_fn(_run_job, jobs):
+        runs.append(record)
+        if report is not None:
+            report(f"{task:7s} {record['model']:10s} T={record['T']:<4d} seed={record['seed']} "
+                   f"lr={record['lr']:g}: held-out loss {record['final']['eval']:.4g} (baseline "
+                   f"{baseline(task, record['T']):.4g}), solved {record['final']['solved']:.2f}"
+                   + (f", stopped: {record['stopped']}" if record["stopped"] else ""))
     return {
         "format": FORMAT,
         "bpttlib_version": __version__,
@@ -332,6 +335,16 @@ def run_experiment(config: Mapping, *, report: Callable[[str], None] | None = No
         "baselines": {str(T): _round(baseline(task, T)) for T in config["lengths"]},
         "runs": runs,
     }
+
+
+def _run_job(job: tuple) -> dict:
+    """One run of :func:`run_experiment` (a module-level function, so processes can run it)."""
+    config, model, T, seed = job
+    options = {k: config[k] for k in _CONFIG_KEYS[5:]}
+    lr = config["lr"][model]
+    record = run_one(config["task"], model, T, seed=seed, lr=lr, **options)
+    record["lr"] = lr
+    return record
 
 
 _CONFIG_KEYS = ("task", "models", "lengths", "seeds", "lr", "n_hidden", "batch_size", "steps",
@@ -442,7 +455,8 @@ def load(name: str) -> dict:
 
 
 def final_table(data: Mapping, models: Sequence[str] | None = None) -> list[dict]:
-    """One row per (model, T): the final held-out loss over the baseline, and the solved rate.
+    """One row per (model, T): the final held-out loss over the baseline and the solved rate,
+    as median and range over the seeds.
 
     Parameters
     ----------
@@ -454,9 +468,15 @@ def final_table(data: Mapping, models: Sequence[str] | None = None) -> list[dict
     Returns
     -------
     list of dict
-        ``model``, ``T``, ``lr``, ``loss`` (final held-out loss, mean over seeds), ``baseline``,
-        ``ratio`` (loss / baseline), ``solved`` (mean over seeds) and ``seeds``, in the order
-        of the runs.
+        ``model``, ``T``, ``lr``, ``baseline``, ``seeds`` (how many runs), and three
+        :class:`bpttlib.seeds.Summary` over the seeds: ``loss`` (final held-out loss),
+        ``ratio`` (loss / baseline) and ``solved``; in the order of the runs.
+
+    Notes
+    -----
+    A single training run is chaotic (its last digits, and after a while its whole curve,
+    depend on the CPU's floating-point kernels), so the chapters quote these medians and
+    ranges, never one run.
     """
     validate(data)
     order = list(data["config"]["models"] if models is None else models)
@@ -470,19 +490,24 @@ def final_table(data: Mapping, models: Sequence[str] | None = None) -> list[dict
             rows.setdefault((run["model"], run["T"], run["lr"]), []).append(run["final"])
     table = []
     for (model, T, lr), finals in rows.items():
-        loss = float(np.mean([f["eval"] for f in finals]))
         base = baseline(data["task"], T)
-        table.append({"model": model, "T": T, "lr": lr, "loss": loss, "baseline": base,
-                      "ratio": loss / base, "solved": float(np.mean([f["solved"] for f in finals])),
+        losses_ = [f["eval"] for f in finals]
+        table.append({"model": model, "T": T, "lr": lr, "baseline": base,
+                      "loss": seeds.summarize(losses_),
+                      "ratio": seeds.summarize([v / base for v in losses_]),
+                      "solved": seeds.summarize([f["solved"] for f in finals]),
                       "seeds": len(finals)})
     return table
 
 
 def format_table(data: Mapping, models: Sequence[str] | None = None) -> str:
-    """:func:`final_table` as fixed-width text (for the script's log and the chapters)."""
-    lines = [f"{'model':<11}{'T':>5}{'lr':>8}{'loss':>10}{'baseline':>10}{'ratio':>8}"
-             f"{'solved':>8}"]
+    """:func:`final_table` as fixed-width text: medians, with the range over seeds."""
+    lines = [f"{'model':<11}{'T':>5}{'lr':>8}{'baseline':>10}{'loss / baseline':>22}"
+             f"{'solved':>18}{'seeds':>7}"]
     for r in final_table(data, models):
-        lines.append(f"{r['model']:<11}{r['T']:>5}{r['lr']:>8g}{r['loss']:>10.4f}"
-                     f"{r['baseline']:>10.4f}{r['ratio']:>8.3f}{r['solved']:>8.2f}")
+        ratio, solved = r["ratio"], r["solved"]
+        lines.append(f"{r['model']:<11}{r['T']:>5}{r['lr']:>8g}{r['baseline']:>10.4f}"
+                     f"{ratio.median:>8.3f} ({ratio.low:.3f}–{ratio.high:.3f})"
+                     f"{solved.median:>6.2f} ({solved.low:.2f}–{solved.high:.2f})"
+                     f"{r['seeds']:>7d}")
     return "\n".join(lines)

@@ -203,11 +203,16 @@ class History:
 
 @dataclass(frozen=True)
 class FitResult:
-    """What :func:`fit` returns: the final parameters, the history, and why it stopped early."""
+    """What :func:`fit` returns: the final parameters, the history, and why it stopped early.
+
+    ``start`` is the point the run started from: the ``params`` given to :func:`fit`, or, in
+    the knife-edge mode of :mod:`bpttlib.seeds`, those parameters perturbed.
+    """
 
     params: object
     history: History
     stopped: str | None = None
+    start: object = None
 
 
 class TrainingDiverged(FloatingPointError):
@@ -307,7 +312,7 @@ def fit(
         if eval_fn is None:
             raise ValueError("eval_every: given without eval_fn; pass eval_fn as well")
         eval_every = _checks.check_positive_int(eval_every, "eval_every")
-    params = seeds.perturb_start(params)  # unchanged unless the knife-edge mode is on
+    params = start = seeds.perturb_start(params)  # unchanged unless the knife-edge mode is on
     evaluations: list[tuple[int, float]] = []
 
     def evaluate(done: int, params) -> None:
@@ -386,7 +391,7 @@ def fit(
         np.array([d for d, _ in evaluations], dtype=int),
         np.array([v for _, v in evaluations], dtype=float),
     )
-    return FitResult(params=params, history=history, stopped=stopped)
+    return FitResult(params=params, history=history, stopped=stopped, start=start)
 
 
 def _progress(total: int, desc: str):

@@ -1316,20 +1316,22 @@ def clip_cosine_figure(
 def training_figure(
     runs: Mapping[str, object],
     *,
-    stopped: Mapping[str, str | None] | None = None,
+    stopped: Mapping[str, object] | None = None,
     threshold: float | None = None,
     colors: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """Loss and gradient norm of several training runs, both on log axes.
+    """Loss and gradient norm of training runs, both on log axes; several seeds per name.
 
     Parameters
     ----------
-    runs : mapping of str to History
+    runs : mapping of str to History or sequence of History
         Run name -> an object with arrays ``loss`` and ``grad_norm`` of one length
-        (:class:`bpttlib.train.History`).
-    stopped : mapping of str to str or None, optional
-        Run name -> why it stopped early (``FitResult.stopped``); such a run ends in a cross.
+        (:class:`bpttlib.train.History`), or a list of them (one per seed): then each run is
+        drawn faint and their step-wise median bold.
+    stopped : mapping of str to (str or None, or a sequence of them), optional
+        Run name -> why it stopped early (``FitResult.stopped``), one per run; such a run ends
+        in a cross.
     threshold : float, optional
         A clipping threshold, drawn dashed on the gradient-norm panel.
     colors : mapping of str to str, optional
@@ -1346,42 +1348,67 @@ def training_figure(
     colors = dict(colors or {})
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
                         subplot_titles=("training loss", "gradient norm ‖g‖ before clipping"))
-    for i, (name, hist) in enumerate(runs.items()):
-        arrays = []
-        for attr in ("loss", "grad_norm"):
-            if not hasattr(hist, attr):
-                raise TypeError(f"runs[{name!r}]: expected a History with .loss and .grad_norm, "
-                                f"got {type(hist).__name__}")
-            arrays.append(check_ndim(as_float_array(getattr(hist, attr), f"runs[{name!r}]."
-                                                    f"{attr}"), f"runs[{name!r}].{attr}", (1,),
-                                     "(n,)"))
-        if arrays[0].shape != arrays[1].shape:
-            raise ValueError(f"runs[{name!r}]: expected loss and grad_norm of one length, got "
-                             f"{arrays[0].size} and {arrays[1].size}")
+    for i, (name, group) in enumerate(runs.items()):
+        several = isinstance(group, (list, tuple))
+        hists = list(group) if several else [group]
+        whys = stopped.get(name)
+        whys = list(whys) if isinstance(whys, (list, tuple)) else [whys] * len(hists)
+        if len(whys) != len(hists):
+            raise ValueError(f"stopped[{name!r}]: expected one entry per run ({len(hists)}), "
+                             f"got {len(whys)}")
         color = colors.get(name, _PALETTE[i % len(_PALETTE)])
-        steps = list(range(arrays[0].size))
-        for col, arr in ((1, arrays[0]), (2, arrays[1])):
-            fig.add_trace(go.Scatter(x=steps, y=_sig(arr, SLIDER_DIGITS), mode="lines",
-                                     name=str(name), legendgroup=str(name),
-                                     showlegend=col == 1, line=dict(color=color, width=1.8)),
-                          row=1, col=col)
-            why = stopped.get(name)
-            if why and arr.size:
+        series = [_history_arrays(name, h) for h in hists]
+        for j, (arrays, why) in enumerate(zip(series, whys)):
+            faint = several and len(hists) > 1
+            for col, arr in ((1, arrays[0]), (2, arrays[1])):
+                steps = list(range(arr.size))
                 fig.add_trace(go.Scatter(
-                    x=[steps[-1]], y=_sig(arr[-1:], SLIDER_DIGITS), mode="markers",
-                    name=f"{name}: stopped", legendgroup=str(name), showlegend=col == 1,
-                    marker=dict(symbol="x", size=13, color=color, line=dict(width=1)),
-                    hovertext=[why[:120]], hoverinfo="text"), row=1, col=col)
+                    x=steps, y=_sig(arr, SLIDER_DIGITS), mode="lines",
+                    name=f"{name}, each seed" if faint else str(name), legendgroup=str(name),
+                    showlegend=col == 1 and j == 0 and not faint,
+                    opacity=0.35 if faint else 1.0,
+                    line=dict(color=color, width=1.0 if faint else 1.8)), row=1, col=col)
+                if why and arr.size:
+                    fig.add_trace(go.Scatter(
+                        x=[steps[-1]], y=_sig(arr[-1:], SLIDER_DIGITS), mode="markers",
+                        name=f"{name}: stopped", legendgroup=str(name),
+                        showlegend=col == 1 and j == 0,
+                        marker=dict(symbol="x", size=11 if faint else 13, color=color,
+                                    line=dict(width=1)),
+                        hovertext=[why[:120]], hoverinfo="text"), row=1, col=col)
+        if several and len(hists) > 1 and all(a[0].size > 1 for a in series):
+            for col in (1, 2):
+                n = min(a[0].size for a in series)
+                med = np.median(np.stack([a[col - 1][:n] for a in series]), axis=0)
+                fig.add_trace(go.Scatter(
+                    x=list(range(n)), y=_sig(med, SLIDER_DIGITS), mode="lines",
+                    name=f"{name} (median of {len(hists)} seeds)", legendgroup=str(name),
+                    showlegend=col == 1, line=dict(color=color, width=2.2)), row=1, col=col)
     if threshold is not None:
         threshold = check_real(threshold, "threshold", positive=True)
         fig.add_hline(y=threshold, line=dict(color="#444", dash="dash", width=1.2), row=1, col=2,
                       annotation_text=f"θ = {threshold:g}", annotation_position="bottom right")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_layout(template=TEMPLATE, title=title, height=440,
+    fig.update_layout(template=TEMPLATE, title=title, height=460,
                       margin=dict(l=60, r=20, t=80 if title else 50, b=40),
                       legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom"))
     return fig
+
+
+def _history_arrays(name: str, hist: object) -> tuple[np.ndarray, np.ndarray]:
+    """A History's loss and grad_norm as checked 1-d arrays of one length."""
+    arrays = []
+    for attr in ("loss", "grad_norm"):
+        if not hasattr(hist, attr):
+            raise TypeError(f"runs[{name!r}]: expected a History with .loss and .grad_norm, "
+                            f"got {type(hist).__name__}")
+        arrays.append(check_ndim(as_float_array(getattr(hist, attr), f"runs[{name!r}].{attr}"),
+                                 f"runs[{name!r}].{attr}", (1,), "(n,)"))
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"runs[{name!r}]: expected loss and grad_norm of one length, got "
+                         f"{arrays[0].size} and {arrays[1].size}")
+    return arrays[0], arrays[1]
 
 
 # =================================================================================================
@@ -1991,10 +2018,19 @@ def _checks_int(d: object) -> int:
     return int(d)
 
 
-def _mean_curve(runs: list[dict]) -> tuple[list, list]:
-    """Steps and the held-out loss averaged over seeds (up to the shortest run)."""
+def _rgba(color: str, alpha: float) -> str:
+    """``"#rrggbb"`` as ``"rgba(r, g, b, alpha)"``."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _seed_curves(runs: list[dict]) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """Steps and the held-out loss's median, lowest and highest value over seeds (up to the
+    shortest run)."""
     n = min(len(r["steps"]) for r in runs)
-    return runs[0]["steps"][:n], np.mean([r["eval"][:n] for r in runs], axis=0)
+    curves = np.array([r["eval"][:n] for r in runs])
+    return (runs[0]["steps"][:n], np.median(curves, axis=0), curves.min(axis=0),
+            curves.max(axis=0))
 
 
 def learning_curves_figure(
@@ -2024,7 +2060,9 @@ def learning_curves_figure(
     -------
     plotly.graph_objects.Figure
         Log-scale y; the memoryless baseline of each ``T`` is the dashed grey line. With several
-        seeds the curve is their mean. With a single length there is no slider.
+        seeds the line is their step-wise median and a band spans the lowest to the highest
+        seed (three traces per model: lowest, highest, median). With a single length there is
+        no slider.
     """
     data = _experiments.validate(data)
     config = data["config"]
@@ -2039,21 +2077,34 @@ def learning_curves_figure(
     by_key: dict[tuple, list] = {}
     for run in data["runs"]:
         by_key.setdefault((run["model"], run["T"]), []).append(run)
-    states = []  # per T: a list of (x, y) per trace, models then the baseline
-    for T in lengths:
+    states = []  # per T: (x, y) per trace: for each model its band (low, high) and median,
+    for T in lengths:  # then the baseline
         traces = []
         for m in models:
-            steps, loss = _mean_curve(by_key[(m, T)])
-            traces.append((steps, _sig(loss, _experiments.DIGITS)))
+            steps, med, low, high = _seed_curves(by_key[(m, T)])
+            for curve in (low, high, med):
+                traces.append((steps, _sig(curve, _experiments.DIGITS)))
         last = max(max(by_key[(m, T)][0]["steps"]) for m in models)
         base = _experiments.baseline(data["task"], T)
         traces.append(([0, last], [_sig([base], _experiments.DIGITS)[0]] * 2))
         states.append(traces)
+    n_seeds = len(config["seeds"])
     fig = go.Figure()
     for i, m in enumerate(models):
-        x, y = states[active][i]
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=_experiments.MODELS[m]["label"],
-                                 line=dict(color=MODEL_COLORS.get(m, _PALETTE[i]), width=2.5)))
+        color = MODEL_COLORS.get(m, _PALETTE[i])
+        label = _experiments.MODELS[m]["label"]
+        for j, part in enumerate(("lowest", "highest", "median")):
+            x, y = states[active][3 * i + j]
+            if part == "median":
+                fig.add_trace(go.Scatter(
+                    x=x, y=y, mode="lines", legendgroup=m, line=dict(color=color, width=2.5),
+                    name=label if n_seeds == 1 else f"{label} (median of {n_seeds} seeds)"))
+            else:  # the range over seeds, a band (invisible with one seed)
+                fig.add_trace(go.Scatter(
+                    x=x, y=y, mode="lines", legendgroup=m, showlegend=False,
+                    name=f"{label}, {part} seed", line=dict(width=0, color=color),
+                    fill="tonexty" if part == "highest" else None,
+                    fillcolor=_rgba(color, 0.18), hoverinfo="skip" if n_seeds == 1 else None))
     x, y = states[active][-1]
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="memoryless baseline",
                              line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
@@ -2064,7 +2115,7 @@ def learning_curves_figure(
         y_range = (math.floor(math.log10(values.min()) * 2) / 2, top)
     steps = [dict(method="restyle", label=str(T),
                   args=[{"x": [tr[0] for tr in st], "y": [tr[1] for tr in st]},
-                        list(range(len(models) + 1))])
+                        list(range(3 * len(models) + 1))])
              for T, st in zip(lengths, states)]
     fig.update_layout(
         template=TEMPLATE, title=title, height=480 if len(lengths) > 1 else 400,
@@ -2112,11 +2163,20 @@ def final_ratio_figure(
             rows = [r for r in table if r["model"] == m]
             if not rows:
                 continue
+            med = np.array([r["ratio"].median for r in rows])
+            low = np.array([r["ratio"].low for r in rows])
+            high = np.array([r["ratio"].high for r in rows])
             fig.add_trace(go.Scatter(
-                x=[r["T"] for r in rows], y=_sig([r["ratio"] for r in rows], 4),
+                x=[r["T"] for r in rows], y=_sig(med, 4),
+                error_y=dict(type="data", symmetric=False, array=_sig(high - med, 4),
+                             arrayminus=_sig(med - low, 4), thickness=1.5, width=4),
+                customdata=np.stack([_sig(low, 3), _sig(high, 3),
+                                     [r["seeds"] for r in rows]], axis=-1),
                 mode="lines+markers", name=_experiments.MODELS[m]["label"], legendgroup=m,
                 showlegend=col == 1, line=dict(color=MODEL_COLORS.get(m), width=2.5),
-                hovertemplate="T = %{x}: %{y:.3g} × baseline",
+                hovertemplate="T = %{x}: median %{y:.3g} × baseline<br>"
+                              "range %{customdata[0]:.3g}–%{customdata[1]:.3g} over "
+                              "%{customdata[2]} seeds",
             ), row=1, col=col)
         fig.add_hline(y=1.0, line=dict(color=BASELINE_COLOR, dash="dash", width=1.5),
                       row=1, col=col)
