@@ -2,7 +2,7 @@
 
 Usage::
 
-    from _timing import pin_single_thread   # before numpy is imported, for a fair comparison
+    from _timing import pin_single_thread   # one BLAS thread, for a fair comparison
     pin_single_thread()
     import numpy as np
     from _timing import median_time, fmt, fit_exponent, threads_report
@@ -12,53 +12,34 @@ Timing never decides a unit test; these scripts only print.
 
 from __future__ import annotations
 
-import glob
 import math
 import os
-import sys
 import time
 from collections.abc import Callable
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+def pin_single_thread() -> None:
+    """One BLAS/OpenMP thread for numpy (and torch, which the scripts set themselves).
 
-
-def pin_single_thread() -> bool:
-    """Set the BLAS/OpenMP thread variables to 1 (unless already set).
-
-    Must run before numpy (or torch) is imported to have any effect; returns ``False`` (and
-    changes nothing) if numpy is already loaded.
+    Sets the generic ``OMP_NUM_THREADS=1`` (unless already set) for libraries loaded later,
+    and limits those already loaded with threadpoolctl. No ``OPENBLAS_*`` variable is touched:
+    some machines set those for correctness.
     """
-    if "numpy" in sys.modules:
-        return False
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")
-    return True
+    from threadpoolctl import threadpool_limits
 
-
-def numpy_blas_threads() -> int | None:
-    """The thread count of numpy's bundled OpenBLAS, or ``None`` if it cannot be asked."""
-    import ctypes
-
-    import numpy as np
-
-    libdir = os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs")
-    for path in glob.glob(os.path.join(libdir, "*openblas*")):
-        lib = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                     "openblas_get_num_threads"):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                return int(fn())
-    return None
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    threadpool_limits(1)
 
 
 def threads_report() -> str:
-    """One line on the thread settings in force (environment and numpy's BLAS)."""
-    env = ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in _THREAD_VARS[:3])
-    n = numpy_blas_threads()
-    return f"{env}; numpy OpenBLAS threads: {n if n is not None else 'unknown'}; " \
-           f"cpu count: {os.cpu_count()}"
+    """One line on the thread pools in force (numpy's BLAS as threadpoolctl sees it)."""
+    import numpy  # noqa: F401  (load the BLAS so that threadpoolctl can see it)
+    from threadpoolctl import threadpool_info
+
+    pools = ", ".join(f"{p['internal_api']} {p.get('architecture') or ''} "
+                      f"{p['num_threads']} thread(s)".replace("  ", " ")
+                      for p in threadpool_info())
+    return f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; " \
+           f"{pools or 'no BLAS pool found'}; cpu count: {os.cpu_count()}"
 
 
 def median_time(fn: Callable[[], object], *, repeat: int = 15, number: int = 1,

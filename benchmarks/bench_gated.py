@@ -1,8 +1,8 @@
 """Benchmark of bpttlib.gated (LSTM/GRU BPTT) against the forward pass and PyTorch autograd.
 
 Run ``python benchmarks/bench_gated.py``. Prints medians and ratios; decides nothing.
-BLAS/OpenMP are pinned to ONE thread (environment variables set before numpy and torch are
-imported, ``torch.set_num_threads(1)``) so that numpy and torch are compared like for like; the
+BLAS/OpenMP are pinned to ONE thread (OMP_NUM_THREADS and threadpoolctl for numpy,
+``torch.set_num_threads(1)``) so that numpy and torch are compared like for like; the
 settings in force are printed. Our code and torch's are timed in interleaved rounds, so that a
 change of load on a shared machine hits both alike. The same weights are loaded into
 ``torch.nn.LSTM``/``torch.nn.GRU`` and the outputs and gradients are compared as well.

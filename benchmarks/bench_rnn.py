@@ -1,8 +1,9 @@
 """Benchmark of bpttlib.rnn: BPTT vs forward, the O(T²) chain sum, scaling in T, and PyTorch.
 
 Run ``python benchmarks/bench_rnn.py``. Prints medians and ratios; decides nothing.
-BLAS/OpenMP are pinned to ONE thread (environment variables set before numpy and torch are
-imported) so that numpy and torch are compared like for like; the settings in force are printed.
+BLAS/OpenMP are pinned to ONE thread (OMP_NUM_THREADS and threadpoolctl for numpy,
+``torch.set_num_threads(1)``) so that numpy and torch are compared like for like; the settings in
+force are printed.
 """
 
 from __future__ import annotations

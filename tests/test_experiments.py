@@ -214,8 +214,27 @@ def test_loading_an_unknown_experiment_is_named():
 
 # ---- the claims, re-run -----------------------------------------------------------------------
 
-GATED_MARGIN = 0.05  # gated cells: final held-out loss below 5 % of the baseline
-RNN_MARGIN = 0.5     # tanh RNN: still above half the baseline
+GATED_MARGIN = 0.05  # gated cells: held-out loss below 5 % of the baseline after 1000 steps
+RNN_MARGIN = 0.5     # tanh RNN: still above half the baseline after 1000 steps
+
+
+def _at_step(run: dict, step: int) -> float:
+    return run["eval"][run["steps"].index(step)]
+
+
+def test_the_reduced_claims_hold_for_every_stored_seed():
+    """The margins the reduced rerun asserts hold, at the same step, for every stored seed
+    (so the rerun's one seed is not a lucky draw)."""
+    reduced = SCRIPT.REDUCED["adding"]
+    base = experiments.baseline("adding", reduced["lengths"][0])
+    for run in experiments.load("adding")["runs"]:
+        if run["T"] not in reduced["lengths"] or run["model"] not in reduced["models"]:
+            continue
+        ratio = _at_step(run, reduced["steps"]) / base
+        if run["model"] == "rnn":
+            assert ratio > 1.6 * RNN_MARGIN, (run["seed"], ratio)   # 0.8 of the baseline
+        else:
+            assert ratio < GATED_MARGIN / 2, (run["model"], run["seed"], ratio)
 
 
 def test_the_reduced_config_is_a_cut_of_the_stored_one():
@@ -244,16 +263,17 @@ def test_reduced_rerun_gated_cells_learn_the_adding_problem_and_the_tanh_rnn_doe
     data = experiments.validate(json.loads((tmp_path / "adding.json").read_text()))
     assert data["config"] == SCRIPT.REDUCED["adding"]
     table = experiments.final_table(data)
-    ratio = {r["model"]: r["ratio"] for r in table}
-    solved = {r["model"]: r["solved"] for r in table}
+    ratio = {r["model"]: r["ratio"].median for r in table}   # one seed: its value
+    solved = {r["model"]: r["solved"].median for r in table}
     print(f"\nreduced rerun ({seconds:.0f} s): loss / baseline {ratio}, solved {solved}")
     assert ratio["lstm"] < GATED_MARGIN and ratio["gru"] < GATED_MARGIN, ratio
     assert solved["lstm"] > 0.5 and solved["gru"] > 0.5, solved
     assert ratio["rnn"] > RNN_MARGIN and solved["rnn"] < 0.25, (ratio, solved)
-    # same seeds, same code: each curve is the first half of the stored one
-    stored = {(r["model"], r["T"]): r for r in experiments.load("adding")["runs"]}
+    # same code, same seed: the held-out loss before training is the stored one (later points
+    # of a training curve are chaotic and differ across CPUs, so they are not compared)
+    stored = {(r["model"], r["T"], r["seed"]): r for r in experiments.load("adding")["runs"]}
     for run in data["runs"]:
-        ref = stored[(run["model"], run["T"])]
-        n = len(run["steps"])
-        assert run["steps"] == ref["steps"][:n]
-        np.testing.assert_allclose(run["eval"], ref["eval"][:n], rtol=1e-3)
+        ref = stored[(run["model"], run["T"], run["seed"])]
+        assert run["steps"] == ref["steps"][:len(run["steps"])]
+        np.testing.assert_allclose(run["eval"][0], ref["eval"][0], rtol=1e-4)
+

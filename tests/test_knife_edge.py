@@ -59,3 +59,42 @@ def test_the_perturbation_has_teeth(monkeypatch):
     moved = old_claim()
     assert abs(moved / plain - 1) > 0.01, (plain, moved)
     assert np.isfinite(plain) and np.isfinite(moved)
+
+
+# Files that run the tests, CI, the build and the scripts: none may set an OPENBLAS_* variable
+# (some machines set OPENBLAS_CORETYPE and friends for correctness; one BLAS thread is asked for
+# with the generic OMP_NUM_THREADS or threadpoolctl instead).
+SETS_OPENBLAS = [re.compile(r"\bOPENBLAS_\w+\s*[?:]?="),                  # make, shell
+                 re.compile(r"(environ|setenv|setdefault|putenv)\W.{0,40}OPENBLAS_")]  # python
+
+
+def sets_openblas(text: str) -> list[str]:
+    """The non-comment lines of ``text`` that set an ``OPENBLAS_*`` variable."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    return [ln.strip() for ln in lines if any(p.search(ln) for p in SETS_OPENBLAS)]
+
+
+def _runner_files():
+    names = ["Makefile", ".ci/run", "postBuild", "tools/system-deps.sh"]
+    for folder in ("tests", "experiments", "benchmarks", "tools"):
+        names += [str(p.relative_to(ROOT)) for p in (ROOT / folder).glob("*.py")]
+    names.remove("tests/test_knife_edge.py")  # this file: its examples below are strings
+    return [ROOT / n for n in sorted(set(names)) if (ROOT / n).is_file()]
+
+
+@pytest.mark.parametrize("path", _runner_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_runner_sets_an_openblas_variable(path):
+    assert sets_openblas(path.read_text()) == []
+
+
+@pytest.mark.parametrize("line, sets", [
+    ("export OPENBLAS_NUM_THREADS ?= 1", True),
+    ('os.environ["OPENBLAS_CORETYPE"] = "Haswell"', True),
+    ("monkeypatch.setenv('OPENBLAS_NUM_THREADS', '1')", True),
+    ('os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")', True),
+    ("OPENBLAS_VERBOSE=2 make test", True),
+    ("# no OPENBLAS_* variable is set here", False),
+    ('os.environ.setdefault("OMP_NUM_THREADS", "1")', False),
+])
+def test_the_openblas_guard_catches_what_it_should(line, sets):
+    assert bool(sets_openblas(line)) == sets

@@ -47,7 +47,11 @@ AGREEMENT_TOKENS = (
 
 
 def adding_problem(n, T, *, seed=0):
-    """The adding problem of Hochreiter & Schmidhuber (1997).
+    """The adding problem in the form of Le et al. (2015) and Arjovsky et al. (2016).
+
+    Hochreiter & Schmidhuber (1997) introduced it with values in [−1, 1] and the target
+    0.5 + (X₁ + X₂)/4; this variant draws values from U[0, 1], puts one marker in each half
+    and asks for the plain sum (memoryless baseline 1/6, :func:`adding_baseline`).
 
     Parameters
     ----------
