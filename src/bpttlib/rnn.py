@@ -377,8 +377,9 @@ def bptt(
         Non-negative step weights ``m_t`` (default ones; many-to-one: only the last step).
     truncate : int, optional
         ``k >= 1``: the error of each step ``t`` is propagated back through at most ``k``
-        steps, i.e. it reaches ``a_t, a_{t-1}, …, a_{max(1, t-k)}`` (the seed tutorial's
-        ``bptt_truncate``). ``None`` (default) is exact; ``k >= T - 1`` equals exact.
+        steps, i.e. it reaches ``a_t, a_{t-1}, …, a_{max(1, t-k)}`` (as ``bptt_truncate`` in
+        part 3 of Britz's 2015 RNN tutorial). ``None`` (default) is exact; ``k >= T - 1`` equals
+        exact.
     s0 : array_like, shape (H,) or (B, H), optional
         Initial state (default zeros).
 
