@@ -4,8 +4,9 @@ Trains a tanh RNN, an LSTM and a GRU (and, on the adding problem, the two RNN re
 last chapter) on the adding problem and the copy task at growing lengths ``T``, and writes one
 JSON file per task into ``src/bpttlib/data/experiments/`` (package data, read back by
 ``bpttlib.experiments.load``). The files record the configuration below, its hash and the
-library version, and no date or timing: rerunning with the same numbers rewrites the same bytes.
-The wall time is printed, not stored.
+library version, and no date or timing: rerunning on the same machine rewrites the same bytes
+(on another CPU the chaotic curves differ in detail; the chapters rely only on medians and ranges
+over the seeds, see ``bpttlib.experiments``). The wall time is printed, not stored.
 
     .venv/bin/python experiments/run.py --jobs 2         # everything, two runs at a time
     .venv/bin/python experiments/run.py --only adding    # one task

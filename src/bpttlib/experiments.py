@@ -10,8 +10,17 @@ and hashed (:func:`config_hash`).
 ``experiments/run.py`` (``make experiments``) writes one JSON file per experiment into the
 package data folder ``bpttlib/data/experiments/``; the chapters read them back with
 :func:`load`, which works the same from a source checkout and from a pip-installed bpttlib
-(on Colab). The files hold no dates and no timings: a rerun with the same configuration and
-library writes the same bytes.
+(on Colab). The files hold no dates and no timings.
+
+What is reproducible, and what is not:
+
+- **Same machine, same library**: a rerun writes the same bytes (``make experiments`` reports
+  "unchanged"), whatever ``--jobs`` is; the runs are independent and each is seeded.
+- **Another CPU**: numpy's BLAS may pick another kernel, whose sums differ in the last bits.
+  A training run is chaotic, so after a few hundred steps its curve differs visibly, and a
+  single run's final loss can move by a factor. That is why every setting is run over several
+  seeds and the chapters quote medians and ranges (:func:`final_table`) with margins that such
+  a change cannot cross; the loss *before* training agrees to the rounding of the file.
 
 Losses are reported *per scored step*, so that they compare directly with the memoryless
 baselines of :mod:`bpttlib.tasks`: the adding problem scores one step (mean squared error,
