@@ -8,18 +8,16 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from bpttlib import activations, gated, jacobians, rnn, sweeps, tasks
+from bpttlib import activations, gated, jacobians, rnn, skip, sweeps, tasks, viz
 
 
 ACTS = activations.ACTIVATIONS
-
-
 SMALL = dict(T=30, n_hidden=8)
 
 
-@pytest.fixture(scope="module")
-def grid():
-    return sweeps.decay_grid([0.5, 1.0, 1.5, 3.0], ACTS, **SMALL)
+@pytest.fixture
+def grid(small_decay_grid):
+    return small_decay_grid
 
 
 def flat_recurrent(g):
@@ -39,6 +37,51 @@ def problem():
 def sweep(problem):
     params, xs, targets, mask = problem
     return sweeps.truncation_sweep(params, xs, targets, loss="xent", mask=mask)
+
+
+def test_agreement_sweep_is_truncation_sweep_on_the_agreement_task(problem, sweep,
+                                                                   small_truncation_sweep):
+    assert_allclose(small_truncation_sweep.cosine, sweep.cosine, rtol=0, atol=0)
+    assert_allclose(small_truncation_sweep.lag_norms, sweep.lag_norms, rtol=0, atol=0)
+
+
+def test_the_viz_names_are_the_sweeps():
+    assert viz.decay_grid is sweeps.decay_grid and viz.DecayGrid is sweeps.DecayGrid
+    assert viz.truncation_sweep is sweeps.truncation_sweep
+    assert viz.gated_decay_curves is sweeps.gated_decay_curves
+
+
+@pytest.mark.parametrize("biases", [[0.0, 2.0], np.array([1.0])])
+def test_gated_decay_curves_take_several_forget_biases(biases):
+    several = sweeps.gated_decay_curves(biases, T=20, n_hidden=4, seed=1)
+    assert several["lstm"].shape == (len(biases), 21) and several["rnn"].shape == (21,)
+    for b, row in zip(biases, several["lstm"]):
+        one = sweeps.gated_decay_curves(float(b), T=20, n_hidden=4, seed=1)
+        assert_allclose(row, one["lstm"], rtol=0, atol=0)
+        assert_allclose(several["gru"], one["gru"], rtol=0, atol=0)
+
+
+def test_cell_path_curves_run_on_the_probe():
+    full, direct = sweeps.cell_path_curves([0.0, 3.0], T=15, n_hidden=4, seed=2)
+    assert full.shape == direct.shape == (2, 16)
+    xs, _ = tasks.probe(15, seed=2)
+    params = gated.lstm_init(1, 4, 1, seed=2, forget_bias=3.0)
+    trace = gated.lstm_forward(params, xs)
+    assert_allclose(direct[1], gated.lstm_cell_jacobian_norms(params, trace, path="direct")[::-1],
+                    rtol=0, atol=0)
+    assert direct[1, -1] > direct[0, -1], "a larger forget bias keeps the cell path open"
+
+
+def test_skip_curves_are_the_kernel_by_distance():
+    plain, curves = sweeps.skip_curves([2, 5], skip_radius=0.4, T=20, n_hidden=6, seed=1)
+    assert_allclose(plain, skip.skip_decay_curve(1.0, 1, skip_radius=0.0, T=20, n_hidden=6,
+                                                 seed=1)[::-1], rtol=0, atol=0)
+    assert_allclose(curves[1], skip.skip_decay_curve(1.0, 5, skip_radius=0.4, T=20, n_hidden=6,
+                                                     seed=1)[::-1], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="skips"):
+        sweeps.skip_curves([0])
+    with pytest.raises(TypeError, match="skips"):
+        sweeps.skip_curves("12")
 
 
 def test_decay_grid_matches_decay_curve_state_by_state(grid):

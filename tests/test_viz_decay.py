@@ -10,15 +10,10 @@ from numpy.testing import assert_allclose
 from bpttlib import activations, jacobians, rnn, viz
 
 
-ACTS = activations.ACTIVATIONS
-
-
-SMALL = dict(T=30, n_hidden=8)
-
-
-@pytest.fixture(scope="module")
-def grid():
-    return viz.decay_grid([0.5, 1.0, 1.5, 3.0], ACTS, **SMALL)
+@pytest.fixture
+def grid(small_decay_grid):
+    """The shared small grid (tests/conftest.py)."""
+    return small_decay_grid
 
 
 def as_array(values):
@@ -37,6 +32,10 @@ def apply_restyle(fig_state, args):
 def strict_json(fig: go.Figure) -> str:
     """The figure as JSON; fails on NaN or inf anywhere (``allow_nan=False``)."""
     return json.dumps(fig.to_plotly_json(), allow_nan=False, default=lambda o: o.tolist())
+
+
+ACTS = activations.ACTIVATIONS
+SMALL = dict(T=30, n_hidden=8)
 
 
 def test_grid_figure_structure(grid):

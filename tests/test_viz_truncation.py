@@ -5,22 +5,12 @@ import plotly.graph_objects as go
 import pytest
 from numpy.testing import assert_allclose
 
-from bpttlib import rnn, tasks, viz
+from bpttlib import viz
 
 
-@pytest.fixture(scope="module")
-def problem():
-    T = 12
-    xs, verbs = tasks.agreement_task(8, T, seed=0, attractors=False)
-    targets, mask = tasks.many_to_one(verbs, T)
-    params = rnn.init(xs.shape[-1], 6, 2, spectral_radius=1.0, seed=0, kind="orthogonal")
-    return params, xs, targets, mask
-
-
-@pytest.fixture(scope="module")
-def sweep(problem):
-    params, xs, targets, mask = problem
-    return viz.truncation_sweep(params, xs, targets, loss="xent", mask=mask)
+@pytest.fixture
+def sweep(small_truncation_sweep):
+    return small_truncation_sweep
 
 
 def test_truncation_figure_splits_kept_and_dropped(sweep):

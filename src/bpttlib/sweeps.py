@@ -35,7 +35,6 @@ __all__ = [
     "agreement_sweep",
     "RECURRENT_FIELDS",
     "gated_decay_curves",
-    "gated_decay_grid",
     "cell_path_curves",
     "skip_curves",
 ]
@@ -278,7 +277,7 @@ def agreement_sweep(
 # ---- gated cells, the LSTM's cell path and skip connections (book/gated.md, remedies.md) ----------
 
 def gated_decay_curves(
-    forget_bias: float = 1.0,
+    forget_bias: float | Sequence[float] = 1.0,
     *,
     T: int = 100,
     n_hidden: int = 32,
@@ -290,70 +289,37 @@ def gated_decay_curves(
 
     Parameters
     ----------
-    forget_bias : float, optional
-        The LSTM's forget-gate bias (:func:`bpttlib.gated.lstm_init`).
+    forget_bias : float or array_like of shape (S,), optional
+        The LSTM's forget-gate bias (:func:`bpttlib.gated.lstm_init`), or several.
     T, n_hidden, seed, input_scale : optional
         Shared by the three networks: the same inputs ``x_t ~ N(0, input_scale²)`` and
-        targets (see :func:`bpttlib.jacobians.decay_curve`).
+        targets (the probe of :func:`bpttlib.tasks.probe`, drawn by
+        :func:`bpttlib.jacobians.decay_curve` and :func:`bpttlib.gated.gated_decay_curve`).
     spectral_radius : float, optional
         ``ρ(W_s)`` of the tanh RNN (Gaussian ``W_s``).
 
     Returns
     -------
-    dict of str to numpy.ndarray, shape (T+1,)
-        Keys ``"rnn"``, ``"gru"``, ``"lstm"``; entry ``j`` is the value at distance ``j``.
+    dict of str to numpy.ndarray
+        Keys ``"rnn"``, ``"gru"`` (shape ``(T+1,)``) and ``"lstm"`` (shape ``(T+1,)``, or
+        ``(S, T+1)`` for several biases); entry ``j`` is the value at distance ``j``.
 
     Notes
     -----
     eq-grad-decay for the RNN; its gated analogue (:func:`bpttlib.gated.gated_decay_curve`)
     for the GRU (eq-gru) and the LSTM (eq-lstm).
     """
+    several = np.ndim(forget_bias) == 1
+    biases = check_ndim(as_float_array(np.atleast_1d(forget_bias), "forget_bias"),
+                        "forget_bias", (1,), "(S,)")
     common = dict(n_hidden=n_hidden, T=T, seed=seed, input_scale=input_scale)
-    rnn_curve = _jacobians.decay_curve(spectral_radius, "tanh", **common)
+    lstm = np.array([_gated.gated_decay_curve("lstm", forget_bias=float(b), **common)[::-1]
+                     for b in biases])
     return {
-        "rnn": rnn_curve.log10_norm[::-1],
+        "rnn": _jacobians.decay_curve(spectral_radius, "tanh", **common).log10_norm[::-1],
         "gru": _gated.gated_decay_curve("gru", **common)[::-1],
-        "lstm": _gated.gated_decay_curve("lstm", forget_bias=forget_bias, **common)[::-1],
+        "lstm": lstm if several else lstm[0],
     }
-
-
-
-def gated_decay_grid(
-    forget_biases: Sequence[float],
-    *,
-    T: int = 100,
-    n_hidden: int = 32,
-    seed: int = 0,
-    spectral_radius: float = 1.0,
-    input_scale: float = 1.0,
-) -> dict[str, np.ndarray]:
-    """:func:`gated_decay_curves` for several LSTM forget-gate biases.
-
-    Parameters
-    ----------
-    forget_biases : array_like, shape (S,)
-        The LSTM's forget-gate biases.
-    T, n_hidden, seed, spectral_radius, input_scale : optional
-        As for :func:`gated_decay_curves`.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        ``"rnn"`` and ``"gru"`` of shape ``(T+1,)`` (they do not depend on the bias),
-        ``"lstm"`` of shape ``(S, T+1)``.
-
-    Notes
-    -----
-    Book labels: eq-grad-decay, eq-lstm, eq-gru.
-    """
-    biases = check_ndim(as_float_array(forget_biases, "forget_biases"), "forget_biases", (1,),
-                        "(S,)")
-    common = dict(T=T, n_hidden=n_hidden, seed=seed, input_scale=input_scale)
-    base = gated_decay_curves(float(biases[0]), spectral_radius=spectral_radius, **common)
-    lstm = [base["lstm"]] + [
-        _gated.gated_decay_curve("lstm", forget_bias=float(b), **common)[::-1]
-        for b in biases[1:]]
-    return {"rnn": base["rnn"], "gru": base["gru"], "lstm": np.array(lstm)}
 
 
 def cell_path_curves(
@@ -400,9 +366,7 @@ def skip_curves(
     *,
     spectral_radius: float = 1.0,
     skip_radius: float = 0.5,
-    T: int = 100,
-    n_hidden: int = 32,
-    seed: int = 0,
+    **network,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradient decay of a tanh RNN without and with a skip connection from ``s_{t−d}``.
 
@@ -412,8 +376,9 @@ def skip_curves(
         Skip lengths ``d >= 1``.
     spectral_radius, skip_radius : float, optional
         ``ρ(W_s)`` and ``ρ(W_d)`` (both Gaussian).
-    T, n_hidden, seed : optional
-        See ``bpttlib.skip.skip_decay_curve``.
+    **network
+        ``T``, ``n_hidden``, ``seed`` (and the other keywords) of
+        ``bpttlib.skip.skip_decay_curve``, shared by both networks.
 
     Returns
     -------
@@ -433,8 +398,7 @@ def skip_curves(
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 1:
             raise ValueError(f"skips: expected integers >= 1, got {d!r}")
         ds.append(int(d))
-    common = dict(spectral_radius=spectral_radius, T=T, n_hidden=n_hidden, seed=seed)
-    plain = _skip.skip_decay_curve(d=1, skip_radius=0.0, **common)[::-1]
-    curves = np.array([_skip.skip_decay_curve(d=d, skip_radius=skip_radius, **common)[::-1]
-                       for d in ds])
+    plain = _skip.skip_decay_curve(spectral_radius, 1, skip_radius=0.0, **network)[::-1]
+    curves = np.array([_skip.skip_decay_curve(spectral_radius, d, skip_radius=skip_radius,
+                                              **network)[::-1] for d in ds])
     return plain, curves

@@ -103,8 +103,8 @@ def gated_decay_figure(
     """
     biases = check_ndim(as_float_array(forget_biases, "forget_biases"), "forget_biases", (1,),
                         "(S,)")
-    grid = _sweeps.gated_decay_grid(biases, T=T, n_hidden=n_hidden, seed=seed,
-                                    spectral_radius=spectral_radius, input_scale=input_scale)
+    grid = _sweeps.gated_decay_curves(biases, T=T, n_hidden=n_hidden, seed=seed,
+                                      spectral_radius=spectral_radius, input_scale=input_scale)
     labels = {k: _style.MODEL_LABELS[k] for k in GATED_MODELS}
     return compare_slider_figure(
         np.arange(T + 1), {labels["lstm"]: grid["lstm"]}, biases,
