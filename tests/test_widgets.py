@@ -176,9 +176,11 @@ def test_a_non_finite_value_is_rejected_and_the_dashboard_keeps_working(dash, na
 
 @pytest.mark.parametrize("spec, value, exc, match", [
     (widgets.Control("w", 0.5, 1.5, step=0.01), float("nan"), ValueError, "^w: expected a finite"),
-    (widgets.Control("w", 0.5, 1.5, step=0.01), 1.6, ValueError, r"^w: expected a number in \[0.5, 1.5\]"),
+    (widgets.Control("w", 0.5, 1.5, step=0.01), 1.6, ValueError,
+     r"^w: expected a number in \[0.5, 1.5\]"),
     (widgets.Control("w", 0.5, 1.5, step=0.01), "1", TypeError, "^w"),
-    (widgets.Control("T", 5, 200, kind="int"), 4, ValueError, r"^w: expected an integer in \[5, 200\]"),
+    (widgets.Control("T", 5, 200, kind="int"), 4, ValueError,
+     r"^w: expected an integer in \[5, 200\]"),
     (widgets.Control("T", 5, 200, kind="int"), 7.0, TypeError, "^w"),
     (widgets.Control("seed", kind="seed"), -1, ValueError, "^w"),
     (widgets.Control("seed", kind="seed"), 2**31, ValueError, "^w"),

@@ -274,7 +274,7 @@ def agreement_sweep(
     return truncation_sweep(params, xs, targets, activation=activation, loss="xent", mask=mask)
 
 
-# ---- gated cells, the LSTM's cell path and skip connections (book/gated.md, remedies.md) ----------
+# ---- gated cells, the LSTM's cell path and skip connections (book/gated.md, remedies.md) -------
 
 def gated_decay_curves(
     forget_bias: float | Sequence[float] = 1.0,

@@ -248,7 +248,7 @@ def power_explorer(w: float = 0.9, T: int = 50) -> Explorer:
     Parameters
     ----------
     w, T
-        Initial recurrent weight and sequence length (ranges: :data:`POWER_CONTROLS`).
+        Initial recurrent weight and sequence length (ranges: ``POWER_CONTROLS``).
 
     Returns
     -------
@@ -301,7 +301,7 @@ def decay_explorer(
     Parameters
     ----------
     spectral_radius, activation, n_hidden, T, seed, input_scale, kind
-        Initial values (ranges and choices: :data:`DECAY_CONTROLS`): ``ρ(W_s)``, ``φ``, the
+        Initial values (ranges and choices: ``DECAY_CONTROLS``): ``ρ(W_s)``, ``φ``, the
         hidden size ``H``, the sequence length, the seed of the weights and of the inputs, the
         inputs' standard deviation (large values saturate tanh and sigmoid), the kind of ``W_s``.
 
@@ -363,7 +363,7 @@ def truncation_explorer(
     Parameters
     ----------
     k, T, spectral_radius, activation, kind, seed
-        Initial values (ranges and choices: :data:`TRUNCATION_CONTROLS`): the truncation
+        Initial values (ranges and choices: ``TRUNCATION_CONTROLS``): the truncation
         length (``k >= T`` shows exact BPTT, ``k = T − 1``), the agreement task's length,
         ``ρ(W_s)``, ``φ``, the kind of ``W_s``, the seed of the network and the batch (32
         sequences).
@@ -436,7 +436,7 @@ def cliff_explorer(
     Parameters
     ----------
     lr, clip, w0, b0, steps
-        Initial values (ranges: :data:`CLIFF_CONTROLS`): learning rate, clipping threshold
+        Initial values (ranges: ``CLIFF_CONTROLS``): learning rate, clipping threshold
         ``θ``, starting point (within the map), number of descent steps.
 
     Returns
@@ -485,7 +485,7 @@ def cliff_explorer(
     return Explorer(CLIFF_CONTROLS, values, figure, redraw)
 
 
-# ---- Part III: gated cells and skip connections ---------------------------------------------------
+# ---- Part III: gated cells and skip connections ------------------------------------------------
 
 GATED_CONTROLS = {
     "forget_bias": Control("LSTM forget bias b_f", -3.0, 6.0, step=0.1),
@@ -511,7 +511,7 @@ def gated_decay_explorer(
     Parameters
     ----------
     forget_bias, T, n_hidden, seed, input_scale, spectral_radius
-        Initial values (ranges: :data:`GATED_CONTROLS`): the LSTM's forget-gate bias, the
+        Initial values (ranges: ``GATED_CONTROLS``): the LSTM's forget-gate bias, the
         sequence length, ``H``, the seed of the three networks and their shared inputs, the
         inputs' standard deviation, ``ρ(W_s)`` of the tanh RNN.
 
@@ -567,7 +567,7 @@ def skip_explorer(
     Parameters
     ----------
     d, skip_radius, spectral_radius, T, seed
-        Initial values (ranges: :data:`SKIP_CONTROLS`): the skip length, ``ρ(W_d)``,
+        Initial values (ranges: ``SKIP_CONTROLS``): the skip length, ``ρ(W_d)``,
         ``ρ(W_s)``, the sequence length, the seed.
 
     Returns

@@ -52,8 +52,9 @@ __all__ = [
     "TruncationSweep", "truncation_sweep", "RECURRENT_FIELDS", "truncation_traces",
     "truncation_sweep_traces", "truncation_layout", "truncation_figure", "reach_figure",
     "cliff_traces", "cliff_raw_traces", "cliff_layout", "cliff_figure", "clip_cosine_figure",
-    "training_figure", "gated_decay_curves", "GATED_MODELS", "gated_decay_traces", "gated_decay_layout",
-    "gated_decay_figure", "cell_path_figure", "skip_traces", "skip_layout", "skip_figure", "learning_curves_figure",
+    "training_figure", "gated_decay_curves", "GATED_MODELS", "gated_decay_traces",
+    "gated_decay_layout", "gated_decay_figure", "cell_path_figure", "skip_traces", "skip_layout",
+    "skip_figure", "learning_curves_figure",
     "final_ratio_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",

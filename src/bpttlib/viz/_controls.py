@@ -2,9 +2,9 @@
 
 A static figure carries its precomputed states in plotly's ``sliders``/``updatemenus``: each
 state is the output of a builder's *traces function* (trace index -> new properties), the same
-function the live dashboard applies, and :func:`restyle_steps` turns a list of such states into
+function the live dashboard applies, and ``restyle_steps`` turns a list of such states into
 slider steps. Values are rounded once, by :func:`rounded`; axis ranges come from
-:func:`finite_span`.
+``finite_span``.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def slider(steps: list[dict], *, active: int, prefix: str, pad: int = 50) -> dic
     Parameters
     ----------
     steps : list of dict
-        From :func:`restyle_steps` (or hand-made ``restyle`` steps).
+        From ``restyle_steps`` (or hand-made ``restyle`` steps).
     active : int
         Index of the state shown first.
     prefix : str

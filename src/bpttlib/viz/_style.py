@@ -2,7 +2,7 @@
 
 Every builder of :mod:`bpttlib.viz` (and every live dashboard, which starts from a builder's
 figure) takes its colours, axis titles and legend labels from here and lays its figure out with
-:func:`frame`.
+``frame``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN = (
 #: Colours taken in order by curves that have no colour of their own.
 PALETTE = (BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN)
 
-#: Name of the registered plotly template: ``plotly_white`` with :data:`PALETTE` as colorway.
+#: Name of the registered plotly template: ``plotly_white`` with ``PALETTE`` as colorway.
 TEMPLATE = "gtt"
 _template = go.layout.Template(pio.templates["plotly_white"])
 _template.layout.colorway = PALETTE
@@ -74,7 +74,7 @@ def color(name: str, i: int, colors: Mapping[str, str] | None = None) -> str:
     Parameters
     ----------
     name : str
-        Legend name; an activation name takes its :data:`ACTIVATION_COLORS` entry.
+        Legend name; an activation name takes its ``ACTIVATION_COLORS`` entry.
     i : int
         Position of the curve, for the palette.
     colors : mapping of str to str, optional

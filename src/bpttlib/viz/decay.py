@@ -1,9 +1,9 @@
 """Part II: Jacobian products, vanishing and exploding gradients.
 
-Builders for book/vanishing-exploding.md (and the decay figure of book/jacobians.md), and the figure that the live
-dashboard :func:`bpttlib.widgets.decay_explorer` starts from and updates through
-(:func:`decay_curve_figure`, :func:`decay_curve_traces`). Magnitudes
-are shown as log10 values, so nothing here overflows, and no NaN reaches a figure: non-finite
+Builders for book/vanishing-exploding.md (and the decay figure of book/jacobians.md), and the
+figure that the live dashboard :func:`bpttlib.widgets.decay_explorer` starts from and updates
+through (:func:`decay_curve_figure`, :func:`decay_curve_traces`). Magnitudes are shown as log10
+values, so nothing here overflows, and no NaN reaches a figure: non-finite
 values become gaps, and float64's range is marked where a curve passes it.
 """
 
@@ -142,7 +142,7 @@ def decay_grid_figure(
     return fig
 
 
-# ---- one decay curve, honestly: gaps for zeros, notes where float64 ends --------------------------
+# ---- one decay curve, honestly: gaps for zeros, notes where float64 ends -----------------------
 
 @dataclass(frozen=True)
 class DecayLine:

@@ -150,7 +150,8 @@ def learning_curves_figure(
     for i, m in enumerate(models):
         x, y = states[active][i]
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=_style.MODEL_LABELS[m],
-                                 line=dict(color=_style.MODEL_COLORS.get(m, _style.PALETTE[i]), width=2.5)))
+                                 line=dict(color=_style.MODEL_COLORS.get(m, _style.PALETTE[i]),
+                                           width=2.5)))
     x, y = states[active][-1]
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="memoryless baseline",
                              line=dict(color=_style.BASELINE_COLOR, width=2, dash="dash"),

@@ -95,7 +95,7 @@ def power_traces(w: float, T: int) -> dict[int, dict]:
 
 
 def power_layout(T: int) -> dict:
-    """Axis ranges of :func:`power_figure`: fixed for every ``w`` in :data:`POWER_W_RANGE`.
+    """Axis ranges of :func:`power_figure`: fixed for every ``w`` in ``POWER_W_RANGE``.
 
     Parameters
     ----------

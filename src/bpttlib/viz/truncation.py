@@ -51,9 +51,9 @@ def truncation_traces(sweep: TruncationSweep, k: int) -> dict[int, dict]:
     cos, ratio = float(sweep.cosine[i]), float(sweep.norm_ratio[i])
     side = "right" if k <= sweep.T / 2 else "left"  # keep the labels inside the plot
     return {
-        0: dict(x=rounded(lags, SLIDER_DIGITS), y=rounded(np.where(keep, logs, np.nan), SLIDER_DIGITS),
+        0: dict(x=rounded(lags), y=rounded(np.where(keep, logs, np.nan)),
                 text="", textposition="top center"),
-        1: dict(x=rounded(lags, SLIDER_DIGITS), y=rounded(np.where(keep, np.nan, logs), SLIDER_DIGITS),
+        1: dict(x=rounded(lags), y=rounded(np.where(keep, np.nan, logs)),
                 text="", textposition="top center"),
         2: dict(x=[k + 0.5, k + 0.5], y=[lo, hi], text="", textposition="top center"),
         5: dict(x=[k], y=rounded([cos], SLIDER_DIGITS), text=f"cos = {cos:.4f}",

@@ -120,8 +120,8 @@ def unrolled_graph(
     plotly.graph_objects.Figure
         Trace 0 is the highlight (``x``/``y`` of its segments, ``None`` between them); the
         slider (only with two or more weighted loss steps) has one step per weighted loss
-        step, labelled ``t``, each restyling trace 0. ``layout.shapes`` are the nodes; arrows are the annotations with
-        ``showarrow``.
+        step, labelled ``t``, each restyling trace 0 (:func:`chain_traces`).
+        ``layout.shapes`` are the nodes; arrows are the annotations with ``showarrow``.
 
     Raises
     ------
