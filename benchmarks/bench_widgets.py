@@ -1,9 +1,10 @@
-"""Benchmark of the live gradient-decay dashboard, ``bpttlib.widgets.decay_explorer``.
+"""Benchmark of the live dashboards of ``bpttlib.widgets``, one slider step at a time.
 
 Run ``python benchmarks/bench_widgets.py``. One slider change = the ``observe`` callback
-recomputing the curve with ``jacobians.decay_curve`` and updating the plotly FigureWidget (the
-same path a reader's slider takes in JupyterLab, Binder or Colab, minus the browser). Target:
-median <= 20 ms at H = 128, T = 200. Prints medians and ratios; decides nothing.
+recomputing its data and updating the plotly FigureWidget (the same path a reader's slider takes
+in JupyterLab, Binder or Colab, minus the browser). Targets: the gradient-decay dashboard
+median <= 20 ms at H = 128, T = 200; the cliff dashboard <= 15 ms per threshold step. Prints
+medians and ratios; decides nothing.
 
 BLAS threads are left as a reader's kernel has them (not pinned); the settings are printed.
 """
@@ -18,6 +19,7 @@ from _timing import fmt, median_time, row, threads_report
 from bpttlib import jacobians, viz, widgets
 
 TARGET = 0.020  # seconds per slider change
+CLIFF_TARGET = 0.015  # seconds per threshold step of the cliff dashboard
 
 
 def slider_change(explorer, name, values):
@@ -63,6 +65,28 @@ def main() -> None:
         row(f"{act}, rho 2.9 <-> 3.0, T=1000", t_big, f"{t_big / TARGET:.2f} x target")
     print(f"verdict: median {fmt(t_rho)} per slider change at H={H}, T={T} "
           f"({'within' if t_rho <= TARGET else 'OVER'} the 20 ms target)")
+
+    print("the other dashboards, one slider step each (book defaults)")
+    others = {}
+    cases = [
+        ("power_explorer, w", lambda: widgets.power_explorer(), "w",
+         np.round(np.arange(0.5, 1.5001, 0.01), 2)),
+        ("truncation_explorer, k (cached sweep)", lambda: widgets.truncation_explorer(), "k",
+         list(range(1, 30))),
+        ("cliff_explorer, threshold", lambda: widgets.cliff_explorer(), "clip",
+         [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]),
+        ("cliff_explorer, learning rate", lambda: widgets.cliff_explorer(), "lr",
+         [1.0, 2.0, 3.0, 5.0]),
+        ("gated_decay_explorer, forget bias", lambda: widgets.gated_decay_explorer(),
+         "forget_bias", [0.0, 1.0, 2.0, 3.0]),
+        ("skip_explorer, d", lambda: widgets.skip_explorer(), "d", [5, 10, 20, 40]),
+    ]
+    for label, make, name, values in cases:
+        others[label] = median_time(slider_change(make(), name, values), repeat=41, warmup=4)
+        row(label, others[label], f"{others[label] / t_rho:.2f} x the decay dashboard")
+    t_cliff = others["cliff_explorer, threshold"]
+    print(f"verdict: cliff dashboard median {fmt(t_cliff)} per threshold step "
+          f"({'within' if t_cliff <= CLIFF_TARGET else 'OVER'} the 15 ms target)")
 
 
 if __name__ == "__main__":

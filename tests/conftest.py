@@ -30,3 +30,19 @@ settings.load_profile("gtt")
 def book(tmp_path_factory):
     """The book, built from clean with warnings as errors (the build is the integration test)."""
     return build_book(tmp_path_factory.mktemp("book"))
+
+
+@pytest.fixture(scope="session")
+def small_decay_grid():
+    """A small ``sweeps.decay_grid``: four radii x every activation, T=30, H=8."""
+    from bpttlib import activations, sweeps
+
+    return sweeps.decay_grid([0.5, 1.0, 1.5, 3.0], activations.ACTIVATIONS, T=30, n_hidden=8)
+
+
+@pytest.fixture(scope="session")
+def small_truncation_sweep():
+    """``sweeps.agreement_sweep`` on a small batch: T=12, 8 sequences, H=6, orthogonal W_s."""
+    from bpttlib import sweeps
+
+    return sweeps.agreement_sweep(12, n=8, n_hidden=6)

@@ -46,7 +46,7 @@ def expected(meta, activation, radius):
     curve = jacobians.decay_curve(radius, activation, n_hidden=meta["n_hidden"], T=meta["T"],
                                   kind=meta["kind"], seed=meta["seed"],
                                   input_scale=meta["input_scale"])
-    return np.array(viz._sig(curve.log10_norm[::-1], meta["digits"]), dtype=float)
+    return np.array(viz.rounded(curve.log10_norm[::-1], meta["digits"]), dtype=float)
 
 
 def check_shown(state, activation):

@@ -167,3 +167,42 @@ def test_other_argument_errors():
         tasks.many_to_one(None, 5)
     with pytest.raises(TypeError, match=r"^targets"):
         tasks.many_to_one(np.zeros(3), 5)  # 1-D targets are class indices
+
+
+# ---- the book's random probe -------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("n_in, n_out", [(1, 1), (3, 2)])
+def test_probe_is_the_seeded_gaussian_probe(seed, n_in, n_out):
+    xs, targets = tasks.probe(40, n_in, n_out, seed=seed, input_scale=2.5)
+    rng = np.random.default_rng([seed, 2])
+    assert_allclose(xs, 2.5 * rng.standard_normal((40, n_in)), rtol=0, atol=0)
+    assert_allclose(targets, rng.standard_normal((40, n_out)), rtol=0, atol=0)
+
+
+def test_probe_inputs_do_not_depend_on_the_loss():
+    xs_mse, _ = tasks.probe(25, 2, 4, seed=1)
+    xs_xent, classes = tasks.probe(25, 2, 4, seed=1, loss="xent")
+    assert_allclose(xs_xent, xs_mse, rtol=0, atol=0)
+    assert classes.shape == (25,) and classes.min() >= 0 and classes.max() < 4
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_probe_is_what_the_decay_kernels_run_on(cell):
+    init = gated.gru_init if cell == "gru" else gated.lstm_init
+    params = init(1, 8, 1, seed=2)
+    direct = gated.gated_decay(params, *tasks.probe(30, seed=2))
+    assert_allclose(gated.gated_decay_curve(cell, n_hidden=8, T=30, seed=2), direct,
+                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    (dict(T=0), ValueError, "T"),
+    (dict(T=5, n_in=0), ValueError, "n_in"),
+    (dict(T=5, seed=-1), ValueError, "seed"),
+    (dict(T=5, input_scale=-1.0), ValueError, "input_scale"),
+    (dict(T=5, loss="hinge"), ValueError, "loss"),
+])
+def test_probe_rejects_bad_input(kwargs, exc, word):
+    with pytest.raises(exc, match=word):
+        tasks.probe(**kwargs)

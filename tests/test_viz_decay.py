@@ -1,7 +1,6 @@
-"""Tests for the Part II figure builders in bpttlib.viz (decay grid, decay lines, by-lag, ...)."""
+"""bpttlib.viz.decay: the decay-grid figure, decay lines, float64 marks and the by-lag figure."""
 
 import json
-import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -10,8 +9,11 @@ from numpy.testing import assert_allclose
 
 from bpttlib import activations, jacobians, rnn, viz
 
-ACTS = activations.ACTIVATIONS
-SMALL = dict(T=30, n_hidden=8)
+
+@pytest.fixture
+def grid(small_decay_grid):
+    """The shared small grid (tests/conftest.py)."""
+    return small_decay_grid
 
 
 def as_array(values):
@@ -19,58 +21,21 @@ def as_array(values):
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def strict_json(fig: go.Figure) -> str:
-    """The figure as JSON; fails on NaN or inf anywhere (``allow_nan=False``)."""
-    return json.dumps(fig.to_plotly_json(), allow_nan=False, default=lambda o: o.tolist())
-
-
-@pytest.fixture(scope="module")
-def grid():
-    return viz.decay_grid([0.5, 1.0, 1.5, 3.0], ACTS, **SMALL)
-
-
-# ---- decay_grid ----------------------------------------------------------------------------------
-
-def test_decay_grid_matches_decay_curve_state_by_state(grid):
-    assert grid.log10_norm.shape == (4, 4, 31)
-    assert grid.activations == ACTS
-    assert_allclose(grid.distance, np.arange(31))
-    for i, act in enumerate(ACTS):
-        for j, rho in enumerate(grid.radii):
-            curve = jacobians.decay_curve(rho, act, **SMALL)
-            assert_allclose(grid.log10_norm[i, j], curve.log10_norm[::-1], rtol=0, atol=1e-12)
-            assert_allclose(grid.log10_rate[i, j], math.log10(curve.gamma * curve.sigma_max),
-                            atol=1e-12)
-    assert grid.settings == dict(n_hidden=8, T=30, kind="gaussian", seed=0, input_scale=1.0)
-
-
-def test_decay_grid_rate_is_minus_inf_for_a_zero_matrix():
-    g = viz.decay_grid([0.0], ("tanh",), **SMALL)
-    assert g.log10_rate[0, 0] == -np.inf
-    assert np.isneginf(g.log10_norm[0, 0, 1:]).all() and np.isfinite(g.log10_norm[0, 0, 0])
-
-
-@pytest.mark.parametrize("radii, activations_, exc, word", [
-    ([], ACTS, ValueError, "radii"),
-    ([-0.5, 1.0], ACTS, ValueError, "radii"),
-    ([[1.0]], ACTS, ValueError, "radii"),
-    ([1.0], ("tanh", "softplus"), ValueError, "activations"),
-    ([1.0], "tanh", TypeError, "activations"),
-    ([1.0], (), ValueError, "activations"),
-])
-def test_decay_grid_rejects_bad_input(radii, activations_, exc, word):
-    with pytest.raises(exc, match=word):
-        viz.decay_grid(radii, activations_, **SMALL)
-
-
-# ---- decay_grid_figure: the static slider x dropdown ---------------------------------------------
-
 def apply_restyle(fig_state, args):
     """Apply plotly's ``restyle`` semantics (update dict, trace indices) to a list of dicts."""
     update, indices = args
     for attr, values in update.items():
         for idx, value in zip(indices, values):
             fig_state[idx][attr] = value
+
+
+def strict_json(fig: go.Figure) -> str:
+    """The figure as JSON; fails on NaN or inf anywhere (``allow_nan=False``)."""
+    return json.dumps(fig.to_plotly_json(), allow_nan=False, default=lambda o: o.tolist())
+
+
+ACTS = activations.ACTIVATIONS
+SMALL = dict(T=30, n_hidden=8)
 
 
 def test_grid_figure_structure(grid):
@@ -151,8 +116,6 @@ def test_grid_figure_rejects_bad_input(grid):
         viz.decay_grid_figure(grid, radius="1.0")
 
 
-# ---- decay_line, float64 marks, decay_figure -----------------------------------------------------
-
 @pytest.mark.parametrize("act", ACTS)
 def test_decay_line_at_the_extremes_is_finite_and_annotated(act):
     curve = jacobians.decay_curve(3.0, act, T=1000)
@@ -207,8 +170,6 @@ def test_decay_figure_rejects_an_empty_mapping():
         viz.decay_figure({})
 
 
-# ---- by-lag, generic lines, activations ----------------------------------------------------------
-
 def test_by_lag_figure_plots_the_parts_and_their_sum():
     p = rnn.init(2, 6, 1, spectral_radius=0.9, seed=0)
     rng = np.random.default_rng(0)
@@ -224,29 +185,3 @@ def test_by_lag_figure_plots_the_parts_and_their_sum():
     strict_json(fig)
     with pytest.raises(ValueError, match="terms"):
         viz.by_lag_figure({"bad": np.zeros((2, 2))})
-
-
-def test_lines_figure_colours_gaps_and_shapes():
-    x = np.arange(4)
-    fig = viz.lines_figure(x, {"a": [0, 1, np.inf, 3]}, dashed={"a": [1, 1, 1, 1], "b": x},
-                           x_title="x", y_title="y", hline=0)
-    assert [t.name for t in fig.data] == ["a", "a: bound", "b"]
-    assert fig.data[0].line.color == fig.data[1].line.color != fig.data[2].line.color
-    assert fig.data[1].line.dash == "dash" and fig.data[0].y[2] is None
-    strict_json(fig)
-    with pytest.raises(ValueError, match="lines"):
-        viz.lines_figure(x, {"a": [1, 2]}, x_title="x", y_title="y")
-    with pytest.raises(TypeError, match="lines"):
-        viz.lines_figure(x, [], x_title="x", y_title="y")
-
-
-def test_activation_figure():
-    fig = viz.activation_figure()
-    assert len(fig.data) == 8
-    by_name = {t.name: as_array(t.y) for t in fig.data[::2]}
-    assert np.nanmax(by_name["sigmoid"]) == pytest.approx(0.25, rel=1e-5)
-    assert np.nanmax(by_name["tanh"]) == pytest.approx(1.0, rel=1e-5)
-    assert set(np.unique(by_name["relu"])) == {0.0, 1.0}
-    relu_log = as_array(fig.data[5].y)                  # log10 relu': gap for a < 0
-    assert np.isnan(relu_log[:400]).all() and (relu_log[401:] == 0).all()
-    strict_json(fig)

@@ -123,3 +123,136 @@ def test_an_unusual_hidden_size_is_offered():
 def test_decay_explorer_rejects_bad_defaults(kwargs, exc, word):
     with pytest.raises(exc, match=word):
         widgets.decay_explorer(**kwargs)
+
+
+# ---- the control spec: one statement of label, range and step; bad values rejected --------------
+
+FACTORIES = {
+    "power": (widgets.power_explorer, widgets.POWER_CONTROLS, {}),
+    "decay": (widgets.decay_explorer, widgets.DECAY_CONTROLS, dict(n_hidden=8, T=30)),
+    "truncation": (widgets.truncation_explorer, widgets.TRUNCATION_CONTROLS, dict(T=6, k=2)),
+    "cliff": (widgets.cliff_explorer, widgets.CLIFF_CONTROLS, dict(steps=10)),
+    "gated": (widgets.gated_decay_explorer, widgets.GATED_CONTROLS, dict(T=20, n_hidden=4)),
+    "skip": (widgets.skip_explorer, widgets.SKIP_CONTROLS, dict(T=20, d=3)),
+}
+FLOAT_CONTROLS = [(dash, name) for dash, (_, specs, _) in FACTORIES.items()
+                  for name, spec in specs.items() if spec.kind in ("float", "log")]
+
+
+def figure_data(ex):
+    return [(np.array(t.x, dtype=float).copy(), np.array(t.y, dtype=float).copy())
+            for t in ex.figure.data if t.type == "scatter"]
+
+
+@pytest.mark.parametrize("dash, name", FLOAT_CONTROLS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_value_is_rejected_and_the_dashboard_keeps_working(dash, name, bad):
+    make, specs, kwargs = FACTORIES[dash]
+    ex = make(**kwargs)
+    control = ex.controls[name]
+    value, before = control.value, figure_data(ex)
+    raised = None
+    try:
+        control.value = bad
+    except ValueError as exc:
+        raised = exc
+    if np.isnan(bad):  # NaN passes a slider's own bounds: the control spec catches it
+        assert raised is not None and str(raised).startswith(f"{name}: expected a finite")
+    if raised is not None:
+        assert control.value == value, "the control is back at its last good value"
+        for (x0, y0), (x1, y1) in zip(before, figure_data(ex)):
+            assert_allclose(x1, x0, rtol=0, atol=0)
+            assert_allclose(y1, y0, rtol=0, atol=0)
+    assert np.isfinite(control.value)  # a bounded slider clamps ±inf to its end instead
+    for x, y in figure_data(ex):
+        assert not np.isnan(x).any()
+    # ... and every later change still redraws
+    other = next(n for n, s in specs.items() if n != name and s.kind in ("int", "float"))
+    spec = specs[other]
+    target = spec.low if ex.controls[other].value != spec.low else spec.high
+    ex.controls[other].value = int(target) if spec.kind == "int" else float(target)
+    assert ex.values()[other] == ex.controls[other].value
+
+
+@pytest.mark.parametrize("spec, value, exc, match", [
+    (widgets.Control("w", 0.5, 1.5, step=0.01), float("nan"), ValueError, "^w: expected a finite"),
+    (widgets.Control("w", 0.5, 1.5, step=0.01), 1.6, ValueError,
+     r"^w: expected a number in \[0.5, 1.5\]"),
+    (widgets.Control("w", 0.5, 1.5, step=0.01), "1", TypeError, "^w"),
+    (widgets.Control("T", 5, 200, kind="int"), 4, ValueError,
+     r"^w: expected an integer in \[5, 200\]"),
+    (widgets.Control("T", 5, 200, kind="int"), 7.0, TypeError, "^w"),
+    (widgets.Control("seed", kind="seed"), -1, ValueError, "^w"),
+    (widgets.Control("seed", kind="seed"), 2**31, ValueError, "^w"),
+    (widgets.Control("φ", kind="choice", options=("tanh", "relu")), "elu", ValueError, "^w"),
+    (widgets.Control("θ", 0.001, 100.0, step=0.05, kind="log"), 0.0, ValueError, "^w"),
+])
+def test_control_validate_names_the_control(spec, value, exc, match):
+    with pytest.raises(exc, match=match):
+        spec.validate("w", value)
+
+
+@pytest.mark.parametrize("spec, value, widget", [
+    (widgets.Control("w", 0.5, 1.5, step=0.01), 0.9, "FloatSlider"),
+    (widgets.Control("θ", 0.001, 100.0, step=0.05, kind="log"), 0.2, "FloatLogSlider"),
+    (widgets.Control("T", 5, 200, kind="int"), 50, "IntSlider"),
+    (widgets.Control("H", 1, 512, kind="int", options=(4, 8)), 48, "Dropdown"),
+    (widgets.Control("seed", kind="seed"), 3, "BoundedIntText"),
+    (widgets.Control("W_s", kind="choice", options=(("Gaussian", "gaussian"),)), "gaussian",
+     "Dropdown"),
+])
+def test_control_builds_its_widget(spec, value, widget):
+    built = spec.build("x", value)
+    assert type(built).__name__ == widget and built.value == pytest.approx(value)
+    assert built.description == spec.label
+    if widget in ("FloatSlider", "IntSlider"):
+        assert (built.min, built.max) == (spec.low, spec.high)
+
+
+@pytest.mark.parametrize("kwargs", [dict(low=2.0, high=1.0), dict(kind="dial"),
+                                    dict(kind="log", low=0.0, high=1.0),
+                                    dict(kind="choice")])
+def test_a_control_spec_is_checked_when_stated(kwargs):
+    with pytest.raises(ValueError):
+        widgets.Control("x", **{"low": 0.0, "high": 1.0, **kwargs})
+
+
+def test_power_explorer_keeps_its_y_axis_so_every_w_is_visible():
+    ex = widgets.power_explorer(w=0.90, T=50)
+    y_range = tuple(ex.figure.layout.yaxis.range)
+    end = ex.figure.data[0].y[-1]
+    ex.controls["w"].value = 0.91
+    assert tuple(ex.figure.layout.yaxis.range) == y_range
+    assert ex.figure.data[0].y[-1] - end == pytest.approx(50 * np.log10(0.91 / 0.90), rel=1e-12)
+    lo, hi = y_range  # every w of the slider fits
+    assert lo <= 50 * np.log10(0.5) and 50 * np.log10(1.5) <= hi
+    ex.controls["T"].value = 100  # a new T rescales once, to fit every w again
+    assert ex.figure.layout.yaxis.range[0] <= 100 * np.log10(0.5)
+
+
+@pytest.mark.parametrize("dash", sorted(FACTORIES))
+def test_every_dashboard_starts_from_its_builders_figure(dash):
+    make, specs, kwargs = FACTORIES[dash]
+    ex = make(**kwargs)
+    assert list(ex.controls) == list(specs)
+    assert not ex.figure.layout.sliders, "a live dashboard needs no kernel-free slider"
+    assert ex.figure.layout.template.layout.colorway == viz.PALETTE
+
+
+def test_cliff_dashboard_title_and_legend_do_not_overlap():
+    ex = widgets.cliff_explorer()
+    legend = ex.figure.layout.legend
+    assert ex.figure.layout.title.text and "steps clipped" in ex.figure.layout.title.text
+    assert legend.y < 0 and legend.yanchor == "top", "the legend sits under the plots"
+    assert ex.figure.layout.margin.b >= 80
+
+
+def test_a_threshold_step_sends_only_the_clipped_path():
+    ex = widgets.cliff_explorer(steps=20)
+    raw = [list(ex.figure.data[i].x) for i in (1, 3, 4)]
+    sent = []
+    for i in range(6):
+        ex.figure.data[i].on_change(lambda trace, *args, i=i: sent.append(i), "x", "y")
+    ex.controls["clip"].value = 1.0
+    assert set(sent) <= {2, 5} and sent
+    assert [list(ex.figure.data[i].x) for i in (1, 3, 4)] == raw

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from bpttlib import clipping, rnn, tasks, viz, widgets
+from bpttlib import clipping, rnn, sweeps, tasks, viz, widgets
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def test_truncation_explorer_initial_figure(trunc):
 def test_k_moves_the_cut_without_recomputing(trunc, monkeypatch):
     before = list(trunc.figure.data[0].y)
     calls = []
-    real = viz.truncation_sweep
-    monkeypatch.setattr(viz, "truncation_sweep", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    real = sweeps.truncation_sweep
+    monkeypatch.setattr(sweeps, "truncation_sweep", lambda *a, **kw: calls.append(1) or real(*a, **kw))
     trunc.controls["k"].value = 7
     assert calls == []  # cached
     assert list(trunc.figure.data[0].y) != before

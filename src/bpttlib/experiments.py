@@ -63,16 +63,15 @@ FORMAT = 1
 #: Significant digits kept for every stored loss (rounding makes the files small and stable).
 DIGITS = 5
 
-#: The models, by name: how :func:`make_params` builds them and what the chapters call them.
+#: The models, by name: how :func:`make_params` builds them (their legend labels are
+#: ``bpttlib.viz.MODEL_LABELS``).
 MODELS: dict[str, dict] = {
-    "rnn": {"cell": "rnn", "activation": "tanh", "kind": "gaussian", "spectral_radius": 1.0,
-            "label": "tanh RNN"},
-    "lstm": {"cell": "lstm", "forget_bias": 1.0, "label": "LSTM"},
-    "gru": {"cell": "gru", "label": "GRU"},
+    "rnn": {"cell": "rnn", "activation": "tanh", "kind": "gaussian", "spectral_radius": 1.0},
+    "lstm": {"cell": "lstm", "forget_bias": 1.0},
+    "gru": {"cell": "gru"},
     "orthogonal": {"cell": "rnn", "activation": "tanh", "kind": "orthogonal",
-                   "spectral_radius": 1.0, "label": "tanh RNN, orthogonal W<sub>s</sub>"},
-    "irnn": {"cell": "rnn", "activation": "relu", "kind": "identity", "spectral_radius": 1.0,
-             "label": "IRNN (ReLU, W<sub>s</sub> = I)"},
+                   "spectral_radius": 1.0},
+    "irnn": {"cell": "rnn", "activation": "relu", "kind": "identity", "spectral_radius": 1.0},
 }
 
 #: The tasks: sizes, loss, and the memoryless baseline (a function of ``T``).

@@ -251,3 +251,50 @@ def many_to_one(targets, T):
     mask = np.zeros(T)
     mask[-1] = 1.0
     return np.broadcast_to(arr, (T, *arr.shape)).copy(), mask
+
+
+__all__ += ["probe"]
+
+
+def probe(T, n_in=1, n_out=1, *, seed=0, input_scale=1.0, loss="mse"):
+    """The book's random probe: one Gaussian input sequence and its random targets.
+
+    Every gradient-flow figure (decay curves of the tanh RNN, the gated cells, skip connections,
+    the LSTM's cell path) runs its network on this probe, so curves drawn side by side share one
+    input sequence.
+
+    Parameters
+    ----------
+    T : int
+        Sequence length, ``>= 1``.
+    n_in, n_out : int, optional
+        Input size ``I`` and output size ``O`` (default 1 each).
+    seed : int, optional
+        The probe is drawn from ``numpy.random.default_rng([seed, 2])``.
+    input_scale : float, optional
+        Standard deviation of the inputs, ``>= 0``.
+    loss : {"mse", "xent"}, optional
+        ``"mse"``: Gaussian targets ``(T, O)``; ``"xent"``: integer class targets ``(T,)`` in
+        ``0 … O−1``.
+
+    Returns
+    -------
+    xs : numpy.ndarray, shape (T, I)
+        ``x_t ~ N(0, input_scale²)``, drawn first (so ``xs`` does not depend on ``loss``).
+    targets : numpy.ndarray, shape (T, O) or (T,)
+
+    Notes
+    -----
+    The inputs ``x_t`` of eq-rnn-state and the targets ``d_t`` of eq-loss-mse (or eq-loss-xent).
+    """
+    T = _checks.check_positive_int(T, "T")
+    n_in = _checks.check_positive_int(n_in, "n_in")
+    n_out = _checks.check_positive_int(n_out, "n_out")
+    seed = _checks.check_seed(seed)
+    input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
+    _checks.check_name(loss, "loss", ("mse", "xent"))
+    rng = np.random.default_rng([seed, 2])
+    xs = input_scale * rng.standard_normal((T, n_in))
+    if loss == "mse":
+        return xs, rng.standard_normal((T, n_out))
+    return xs, rng.integers(0, n_out, size=T)

@@ -1,4 +1,4 @@
-"""bpttlib.viz, Part I builders: the unrolled graph and the cost plot."""
+"""bpttlib.viz.unrolled: the unrolled graph, its chain highlight, and the cost figure."""
 
 from __future__ import annotations
 
@@ -121,12 +121,3 @@ def test_cost_figure_log_log_with_fitted_slopes():
 def test_cost_figure_rejects_bad_input(Ts, costs, exc, word):
     with pytest.raises(exc, match=word):
         viz.cost_figure(Ts, costs, y_title="x")
-
-
-def test_viz_never_shows(monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("show() called")
-
-    monkeypatch.setattr(go.Figure, "show", boom)
-    viz.unrolled_graph(3)
-    viz.cost_figure([1, 2], {"a": [1, 2]}, y_title="x")

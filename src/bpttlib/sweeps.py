@@ -1,0 +1,404 @@
+"""Figure data: the sweeps behind the book's gradient-flow figures, as plain numpy arrays.
+
+Each function here runs a kernel (:mod:`bpttlib.jacobians`, :mod:`bpttlib.rnn`,
+:mod:`bpttlib.gated`, :mod:`bpttlib.skip`) over a grid of settings and returns arrays: decay
+curves over spectral radii and activations, truncated against exact gradients over ``k``, gated
+and skip-connected decay curves over a slider's values. :mod:`bpttlib.viz` draws them, and the
+live dashboards of :mod:`bpttlib.widgets` call the same functions on every change. Nothing here
+imports plotly.
+
+Every curve over a distance is indexed by ``T − k`` (entry ``j`` is the value at distance ``j``)
+and every network runs on the book's probe (:func:`bpttlib.tasks.probe`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import activations as _activations
+from . import gated as _gated
+from . import jacobians as _jacobians
+from . import rnn as _rnn
+from . import skip as _skip
+from . import tasks as _tasks
+from ._checks import as_float_array, check_instance, check_ndim
+
+__all__ = [
+    "DecayGrid",
+    "decay_grid",
+    "TruncationSweep",
+    "truncation_sweep",
+    "agreement_sweep",
+    "RECURRENT_FIELDS",
+    "gated_decay_curves",
+    "cell_path_curves",
+    "skip_curves",
+]
+
+
+# ---- gradient decay over spectral radii x activations (book/vanishing-exploding.md) -------------
+
+@dataclass(frozen=True)
+class DecayGrid:
+    """Gradient-decay curves precomputed over spectral radii x activations.
+
+    Attributes
+    ----------
+    radii : numpy.ndarray, shape (R,)
+        The spectral radii ``ρ(W_s)``.
+    activations : tuple of str, length A
+        The activation names.
+    distance : numpy.ndarray of int, shape (T+1,)
+        ``0 … T``.
+    log10_norm : numpy.ndarray, shape (A, R, T+1)
+        ``log10 ‖∂L_T/∂s_k‖₂`` at distance ``T − k`` (entry ``[a, r, d]`` is ``k = T − d``);
+        ``-inf`` where the gradient is exactly zero.
+    log10_rate : numpy.ndarray, shape (A, R)
+        ``log10(γ σ_max(W_s))``, the slope of the bound of eq-jacobian-bound per step
+        (``-inf`` when ``σ_max = 0``).
+    settings : dict
+        The keyword arguments of :func:`bpttlib.jacobians.decay_curve` shared by every state
+        (``n_hidden``, ``T``, ``kind``, ``seed``, ``input_scale``).
+    """
+
+    radii: np.ndarray
+    activations: tuple[str, ...]
+    distance: np.ndarray
+    log10_norm: np.ndarray
+    log10_rate: np.ndarray
+    settings: dict
+
+
+def decay_grid(
+    radii: Sequence[float],
+    activations: Sequence[str] = _activations.ACTIVATIONS,
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    kind: str = "gaussian",
+    seed: int = 0,
+    input_scale: float = 1.0,
+) -> DecayGrid:
+    """Compute the gradient-decay curve for every (activation, spectral radius) pair.
+
+    Parameters
+    ----------
+    radii : array_like, shape (R,)
+        Spectral radii ``ρ(W_s) >= 0``.
+    activations : sequence of str, optional
+        Activation names (default all four).
+    T, n_hidden, kind, seed, input_scale
+        Passed to :func:`bpttlib.jacobians.decay_curve`: the same network and sequence for
+        every state, only ``ρ`` and ``φ`` change.
+
+    Returns
+    -------
+    DecayGrid
+
+    Notes
+    -----
+    ``log10 ‖∂L_T/∂s_k‖₂`` for ``k = 0 … T`` (book label: eq-grad-decay), one call of
+    :func:`~bpttlib.jacobians.decay_curve` per pair: ``A·R`` calls of ``O(T·H²)`` each.
+    """
+    radii = check_ndim(as_float_array(radii, "radii"), "radii", (1,), "(R,)")
+    if radii.size == 0 or (radii < 0).any():
+        raise ValueError(f"radii: expected at least one spectral radius, all >= 0, got {radii}")
+    if isinstance(activations, str):
+        raise TypeError("activations: expected a sequence of activation names, got a str")
+    names = tuple(_activations.get(a, "activations").name for a in activations)
+    if not names:
+        raise ValueError("activations: expected at least one activation name, got none")
+    settings = dict(n_hidden=n_hidden, T=T, kind=kind, seed=seed, input_scale=input_scale)
+    rows, rates = [], []
+    for name in names:
+        for r in radii:
+            curve = _jacobians.decay_curve(float(r), name, **settings)
+            rows.append(curve.log10_norm[::-1])
+            base = curve.gamma * curve.sigma_max
+            rates.append(math.log10(base) if base > 0 else -math.inf)
+    shape = (len(names), radii.size)
+    norms = np.array(rows).reshape(*shape, -1)
+    return DecayGrid(
+        radii=radii.copy(),
+        activations=names,
+        distance=np.arange(norms.shape[-1]),
+        log10_norm=norms,
+        log10_rate=np.array(rates).reshape(shape),
+        settings=settings,
+    )
+
+
+
+# ---- truncated against exact BPTT (book/truncation.md) -------------------------------------------
+
+#: The gradient fields that truncation changes (the output weights' gradient is always exact).
+RECURRENT_FIELDS = ("W_x", "W_s", "b_s")
+
+
+def _recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
+    return np.concatenate([getattr(grads, f).ravel() for f in RECURRENT_FIELDS])
+
+
+@dataclass(frozen=True)
+class TruncationSweep:
+    """Truncated against exact BPTT on one network and one batch, for several ``k``.
+
+    Attributes
+    ----------
+    ks : numpy.ndarray of int, shape (K,)
+        The truncation lengths ``k``.
+    cosine : numpy.ndarray, shape (K,)
+        Cosine between the truncated and the exact gradient of ``(W_x, W_s, b_s)`` together.
+    norm_ratio : numpy.ndarray, shape (K,)
+        ``‖g_k‖ / ‖g‖`` over the same fields.
+    lag_norms : numpy.ndarray, shape (T,)
+        ``‖term_l‖_F`` for chain lengths ``l = 0 … T−1``: the Frobenius norms of
+        :func:`bpttlib.rnn.bptt_by_lag` (the ``W_s`` gradient split by chain length).
+    T : int
+        Sequence length.
+    """
+
+    ks: np.ndarray
+    cosine: np.ndarray
+    norm_ratio: np.ndarray
+    lag_norms: np.ndarray
+    T: int
+
+
+def truncation_sweep(
+    params: _rnn.RNNParams,
+    xs: object,
+    targets: object,
+    *,
+    ks: Sequence[int] | None = None,
+    activation: str = "tanh",
+    loss: str = "mse",
+    mask: object = None,
+) -> TruncationSweep:
+    """Compare ``bptt(truncate=k)`` with exact BPTT for every ``k`` in ``ks``.
+
+    Parameters
+    ----------
+    params : RNNParams
+    xs, targets, activation, loss, mask
+        As for :func:`bpttlib.rnn.bptt` (a batch is allowed).
+    ks : sequence of int, optional
+        Truncation lengths ``k >= 1`` (default ``1 … T−1``).
+
+    Returns
+    -------
+    TruncationSweep
+
+    Raises
+    ------
+    ValueError
+        If the exact gradient of ``(W_x, W_s, b_s)`` is zero (no direction to compare with),
+        ``ks`` is empty or holds a ``k < 1``, or ``T < 2`` and ``ks`` is not given.
+
+    Notes
+    -----
+    ``cos = ⟨g_k, g⟩ / (‖g_k‖ ‖g‖)`` (0 when ``g_k = 0``), with ``g_k`` the gradient of
+    eq-truncated-bptt and ``g`` the exact one (eq-bptt-sum); one :func:`~bpttlib.rnn.bptt`
+    call per ``k``, ``O(T·k·H²)`` each. Book label: eq-truncated-bptt.
+    """
+    check_instance(params, "params", _rnn.RNNParams)
+    kw = dict(activation=activation, loss=loss, mask=mask)
+    _, exact = _rnn.bptt(params, xs, targets, **kw)
+    T = int(np.shape(xs)[0])
+    if ks is None:
+        if T < 2:
+            raise ValueError(f"xs: expected T >= 2 steps to truncate, got T={T}")
+        ks = np.arange(1, T)
+    ks = np.asarray(ks)
+    if ks.ndim != 1 or ks.size == 0 or not np.issubdtype(ks.dtype, np.integer) or (ks < 1).any():
+        raise ValueError(f"ks: expected a non-empty sequence of integers >= 1, got {ks!r}")
+    g = _recurrent_vector(exact)
+    g_norm = float(np.linalg.norm(g))
+    if g_norm == 0.0:
+        raise ValueError("targets: the exact gradient of (W_x, W_s, b_s) is zero; there is no "
+                         "direction to compare a truncated gradient with")
+    cos, ratio = [], []
+    for k in ks.tolist():
+        gk = _recurrent_vector(_rnn.bptt(params, xs, targets, truncate=int(k), **kw)[1])
+        nk = float(np.linalg.norm(gk))
+        cos.append(float(gk @ g) / (nk * g_norm) if nk > 0 else 0.0)
+        ratio.append(nk / g_norm)
+    lags = _rnn.bptt_by_lag(params, xs, targets, **kw)
+    return TruncationSweep(
+        ks=ks.astype(int), cosine=np.array(cos), norm_ratio=np.array(ratio),
+        lag_norms=np.linalg.norm(lags, axis=(1, 2)), T=T,
+    )
+
+
+
+def agreement_sweep(
+    T: int,
+    *,
+    spectral_radius: float = 1.0,
+    activation: str = "tanh",
+    kind: str = "orthogonal",
+    seed: int = 0,
+    n: int = 32,
+    n_hidden: int = 16,
+) -> TruncationSweep:
+    """:func:`truncation_sweep` on the agreement task: a fresh network and batch.
+
+    Parameters
+    ----------
+    T : int
+        Sequence length, ``>= 2``.
+    spectral_radius, kind, seed : optional
+        Passed to :func:`bpttlib.rnn.init` (``seed`` also seeds the batch).
+    activation : str, optional
+    n, n_hidden : int, optional
+        Batch size and hidden size ``H``.
+
+    Returns
+    -------
+    TruncationSweep
+        Over ``k = 1 … T−1``.
+
+    Notes
+    -----
+    The cross-entropy of the verb at the last step (many-to-one,
+    :func:`bpttlib.tasks.many_to_one`), attractors off. Book label: eq-truncated-bptt.
+    """
+    xs, verbs = _tasks.agreement_task(n, T, seed=seed, attractors=False)
+    targets, mask = _tasks.many_to_one(verbs, T)
+    params = _rnn.init(xs.shape[-1], n_hidden, 2, spectral_radius=spectral_radius, seed=seed,
+                       kind=kind)
+    return truncation_sweep(params, xs, targets, activation=activation, loss="xent", mask=mask)
+
+
+# ---- gated cells, the LSTM's cell path and skip connections (book/gated.md, remedies.md) -------
+
+def gated_decay_curves(
+    forget_bias: float | Sequence[float] = 1.0,
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+    spectral_radius: float = 1.0,
+    input_scale: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """``log10 ‖∂L_T/∂h_k‖`` by distance ``T − k`` for a tanh RNN, a GRU and an LSTM.
+
+    Parameters
+    ----------
+    forget_bias : float or array_like of shape (S,), optional
+        The LSTM's forget-gate bias (:func:`bpttlib.gated.lstm_init`), or several.
+    T, n_hidden, seed, input_scale : optional
+        Shared by the three networks: the same inputs ``x_t ~ N(0, input_scale²)`` and
+        targets (the probe of :func:`bpttlib.tasks.probe`, drawn by
+        :func:`bpttlib.jacobians.decay_curve` and :func:`bpttlib.gated.gated_decay_curve`).
+    spectral_radius : float, optional
+        ``ρ(W_s)`` of the tanh RNN (Gaussian ``W_s``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Keys ``"rnn"``, ``"gru"`` (shape ``(T+1,)``) and ``"lstm"`` (shape ``(T+1,)``, or
+        ``(S, T+1)`` for several biases); entry ``j`` is the value at distance ``j``.
+
+    Notes
+    -----
+    eq-grad-decay for the RNN; its gated analogue (:func:`bpttlib.gated.gated_decay_curve`)
+    for the GRU (eq-gru) and the LSTM (eq-lstm).
+    """
+    several = np.ndim(forget_bias) == 1
+    biases = check_ndim(as_float_array(np.atleast_1d(forget_bias), "forget_bias"),
+                        "forget_bias", (1,), "(S,)")
+    common = dict(n_hidden=n_hidden, T=T, seed=seed, input_scale=input_scale)
+    lstm = np.array([_gated.gated_decay_curve("lstm", forget_bias=float(b), **common)[::-1]
+                     for b in biases])
+    return {
+        "rnn": _jacobians.decay_curve(spectral_radius, "tanh", **common).log10_norm[::-1],
+        "gru": _gated.gated_decay_curve("gru", **common)[::-1],
+        "lstm": lstm if several else lstm[0],
+    }
+
+
+def cell_path_curves(
+    forget_biases: Sequence[float],
+    *,
+    T: int = 100,
+    n_hidden: int = 32,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """An LSTM's ``log10 ‖∂c_T/∂c_k‖`` by distance, all paths and the direct cell path.
+
+    Parameters
+    ----------
+    forget_biases : array_like, shape (S,)
+        Forget-gate biases (:func:`bpttlib.gated.lstm_init`).
+    T, n_hidden, seed : optional
+        Sequence length, ``H``, and the seed of the weights and of the probe's inputs
+        (:func:`bpttlib.tasks.probe`, one input channel).
+
+    Returns
+    -------
+    full, direct : numpy.ndarray, shape (S, T+1)
+        ``path="full"`` and ``path="direct"`` of :func:`bpttlib.gated.lstm_cell_jacobian_norms`
+        (``∏ diag(f_t)``), by distance.
+
+    Notes
+    -----
+    Book label: eq-lstm-cell-jacobian.
+    """
+    biases = check_ndim(as_float_array(forget_biases, "forget_biases"), "forget_biases", (1,),
+                        "(S,)")
+    xs, _ = _tasks.probe(T, 1, 1, seed=seed)
+    full, direct = [], []
+    for b in biases:
+        params = _gated.lstm_init(1, n_hidden, 1, seed=seed, forget_bias=float(b))
+        trace = _gated.lstm_forward(params, xs)
+        full.append(_gated.lstm_cell_jacobian_norms(params, trace, path="full")[::-1])
+        direct.append(_gated.lstm_cell_jacobian_norms(params, trace, path="direct")[::-1])
+    return np.array(full), np.array(direct)
+
+
+def skip_curves(
+    skips: Sequence[int],
+    *,
+    spectral_radius: float = 1.0,
+    skip_radius: float = 0.5,
+    **network,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient decay of a tanh RNN without and with a skip connection from ``s_{t−d}``.
+
+    Parameters
+    ----------
+    skips : sequence of int, length S
+        Skip lengths ``d >= 1``.
+    spectral_radius, skip_radius : float, optional
+        ``ρ(W_s)`` and ``ρ(W_d)`` (both Gaussian).
+    **network
+        ``T``, ``n_hidden``, ``seed`` (and the other keywords) of
+        ``bpttlib.skip.skip_decay_curve``, shared by both networks.
+
+    Returns
+    -------
+    plain : numpy.ndarray, shape (T+1,)
+        The RNN without a skip connection, by distance.
+    curves : numpy.ndarray, shape (S, T+1)
+        With a skip connection of each length ``d``.
+
+    Notes
+    -----
+    Book label: eq-grad-decay.
+    """
+    if isinstance(skips, (str, bytes)) or not isinstance(skips, (Sequence, np.ndarray)):
+        raise TypeError(f"skips: expected a sequence of integers, got {type(skips).__name__}")
+    ds = []
+    for d in skips:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or d < 1:
+            raise ValueError(f"skips: expected integers >= 1, got {d!r}")
+        ds.append(int(d))
+    plain = _skip.skip_decay_curve(spectral_radius, 1, skip_radius=0.0, **network)[::-1]
+    curves = np.array([_skip.skip_decay_curve(spectral_radius, d, skip_radius=skip_radius,
+                                              **network)[::-1] for d in ds])
+    return plain, curves

@@ -1,0 +1,133 @@
+"""The book's figure style, stated once: the plotly template, the palette, titles and labels.
+
+Every builder of :mod:`bpttlib.viz` (and every live dashboard, which starts from a builder's
+figure) takes its colours, axis titles and legend labels from here and lays its figure out with
+``frame``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+#: The book's palette, by colour name (the first seven of matplotlib's tab10, reordered).
+BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f", "#17becf")
+#: Colours taken in order by curves that have no colour of their own.
+PALETTE = (BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN)
+
+#: Name of the registered plotly template: ``plotly_white`` with ``PALETTE`` as colorway.
+TEMPLATE = "gtt"
+_template = go.layout.Template(pio.templates["plotly_white"])
+_template.layout.colorway = PALETTE
+pio.templates[TEMPLATE] = _template
+
+#: One colour per activation (Part II).
+ACTIVATION_COLORS = {"tanh": BLUE, "sigmoid": RED, "relu": GREEN, "linear": GREY}
+#: One colour per model of the experiments and of the gradient-flow figures (Part III).
+MODEL_COLORS = {"rnn": BLUE, "lstm": RED, "gru": GREEN, "orthogonal": PURPLE, "irnn": ORANGE}
+#: The memoryless baseline's colour.
+BASELINE_COLOR = "#555555"
+#: Colours of the truncation and clipping figures.
+REMEDY_COLORS = {
+    "kept": BLUE,           # chain terms that truncation keeps; the truncated gradient
+    "dropped": "#b0b0b0",   # chain terms that truncation drops
+    "ratio": PURPLE,        # norm ratio
+    "raw": RED,             # no clipping
+    "clipped": GREEN,       # norm clipping
+    "value": ORANGE,        # value clipping
+}
+#: Colours of the unrolled graph: one per weight matrix, the loss, and the highlighted chains.
+GRAPH_COLORS = {"W_x": GREEN, "W_s": BLUE, "W_y": PURPLE, "loss": GREY, "highlight": ORANGE,
+                "faded": "#d0d0d0"}
+#: Colours of the cost figure's methods, in order.
+COST_COLORS = (RED, BLUE, GREEN, PURPLE)
+
+#: Legend labels of the models (plotly HTML subset), by the names of ``experiments.MODELS``.
+MODEL_LABELS = {
+    "rnn": "tanh RNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "orthogonal": "tanh RNN, orthogonal W<sub>s</sub>",
+    "irnn": "IRNN (ReLU, W<sub>s</sub> = I)",
+}
+#: Legend label of the skip-connected RNN.
+SKIP_LABEL = "with a skip connection from s<sub>t−d</sub>"
+#: Legend labels of the LSTM's cell-path figure.
+CELL_PATH_LABELS = ("all paths: ‖∂c<sub>T</sub>/∂c<sub>k</sub>‖",
+                    "cell path only: ‖∏ diag(f<sub>t</sub>)‖")
+
+DISTANCE_TITLE = "distance T − k (steps)"
+DECAY_Y_TITLE = "log<sub>10</sub> ‖∂L<sub>T</sub>/∂s<sub>k</sub>‖"
+GATED_Y_TITLE = "log<sub>10</sub> ‖∂L<sub>T</sub>/∂h<sub>k</sub>‖"
+CELL_Y_TITLE = "log<sub>10</sub> ‖∂c<sub>T</sub>/∂c<sub>k</sub>‖"
+
+#: A horizontal legend just above the plotting area, left-aligned.
+LEGEND_ABOVE = dict(orientation="h", x=0, y=1.02, yanchor="bottom")
+
+
+def color(name: str, i: int, colors: Mapping[str, str] | None = None) -> str:
+    """The colour of curve ``name``, the ``i``-th of its figure.
+
+    Parameters
+    ----------
+    name : str
+        Legend name; an activation name takes its ``ACTIVATION_COLORS`` entry.
+    i : int
+        Position of the curve, for the palette.
+    colors : mapping of str to str, optional
+        Colours chosen by the caller (looked up first).
+
+    Returns
+    -------
+    str
+    """
+    if colors and name in colors:
+        return colors[name]
+    return ACTIVATION_COLORS.get(name, PALETTE[i % len(PALETTE)])
+
+
+def frame(
+    fig: go.Figure,
+    *,
+    height: int,
+    title: str | None = None,
+    top: int = 30,
+    title_room: int = 30,
+    left: int = 70,
+    right: int = 20,
+    bottom: int = 40,
+    **layout,
+) -> go.Figure:
+    """Lay out ``fig`` in the book's style: template, size and margins (the one place they are set).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+    height : int
+        Figure height in pixels.
+    title : str, optional
+    top : int, optional
+        Top margin without a title; ``title_room`` more with one.
+    title_room, left, right, bottom : int, optional
+        Margins in pixels.
+    **layout
+        Further ``layout`` properties.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig``, updated in place.
+    """
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=height,
+        margin=dict(l=left, r=right, t=top + (title_room if title else 0), b=bottom), **layout)
+    return fig
+
+
+def translucent(color: str, alpha: float) -> str:
+    """``"#rrggbb"`` as ``"rgba(r, g, b, alpha)"`` (bands and fills)."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"

@@ -1,0 +1,302 @@
+"""Part III: gradient clipping and the cliff of Pascanu et al. (2013).
+
+Builders for book/clipping.md, and the figure that the live dashboard
+:func:`bpttlib.widgets.cliff_explorer` starts from and updates through: :func:`cliff_traces`
+(the clipped path, also the kernel-free slider's states), :func:`cliff_raw_traces` (the
+unclipped path) and :func:`cliff_layout` (the note where a path leaves the map, the loss axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .. import clipping as _clipping
+from .._checks import as_float_array, check_instance, check_ndim, check_real
+from . import _controls, _style
+from ._controls import SLIDER_DIGITS, check_active, log_range, rounded
+
+
+def _path_xy(path: _clipping.CliffPath) -> dict:
+    return dict(x=rounded(path.w, SLIDER_DIGITS), y=rounded(path.b, SLIDER_DIGITS))
+
+
+def _loss_xy(path: _clipping.CliffPath) -> dict:
+    return dict(x=list(range(path.loss.size)), y=rounded(path.loss, SLIDER_DIGITS))
+
+
+def _leaves_box(x: np.ndarray, y: np.ndarray, xr: tuple, yr: tuple):
+    """``(j, (x, y))``: the first point ``j`` of a path outside the box and where the segment
+    into it crosses the box's edge; ``None`` if the path stays inside (or starts outside)."""
+    inside = (x >= xr[0]) & (x <= xr[1]) & (y >= yr[0]) & (y <= yr[1])
+    if inside.all() or not inside[0]:
+        return None
+    j = int(np.argmin(inside))
+    x0, y0, dx, dy = x[j - 1], y[j - 1], x[j] - x[j - 1], y[j] - y[j - 1]
+    s = 1.0
+    for lo, hi, p, d in ((xr[0], xr[1], x0, dx), (yr[0], yr[1], y0, dy)):
+        if d > 0:
+            s = min(s, (hi - p) / d)
+        elif d < 0:
+            s = min(s, (lo - p) / d)
+    return j, (float(x0 + s * dx), float(y0 + s * dy))
+
+
+def cliff_traces(path: _clipping.CliffPath, threshold: float) -> dict[int, dict]:
+    """What changes in :func:`cliff_figure` for another clipped path.
+
+    Parameters
+    ----------
+    path : bpttlib.clipping.CliffPath
+        A descent with norm clipping at ``threshold``.
+    threshold : float
+        Its clipping threshold ``θ`` (for the legend).
+
+    Returns
+    -------
+    dict of int to dict
+        Trace index -> new ``x``, ``y`` and ``name``: trace 2 (the clipped path on the map) and
+        trace 5 (its loss against the iteration).
+    """
+    check_instance(path, "path", _clipping.CliffPath)
+    threshold = check_real(threshold, "threshold", positive=True)
+    name = f"clipped, θ = {threshold:.3g}"
+    return {2: dict(name=name, **_path_xy(path)), 5: dict(name=name, **_loss_xy(path))}
+
+
+
+def cliff_raw_traces(raw: _clipping.CliffPath) -> dict[int, dict]:
+    """What changes in :func:`cliff_figure` for another unclipped descent.
+
+    Parameters
+    ----------
+    raw : bpttlib.clipping.CliffPath
+        A descent without clipping.
+
+    Returns
+    -------
+    dict of int to dict
+        Trace index -> new ``x`` and ``y``: trace 1 (the path on the map), trace 3 (its start)
+        and trace 4 (its loss against the iteration).
+    """
+    check_instance(raw, "raw", _clipping.CliffPath)
+    return {1: _path_xy(raw), 3: dict(x=[float(raw.w[0])], y=[float(raw.b[0])]),
+            4: _loss_xy(raw)}
+
+
+def cliff_layout(
+    ws: np.ndarray,
+    bs: np.ndarray,
+    raw: _clipping.CliffPath,
+    clipped: Sequence[_clipping.CliffPath],
+    *,
+    titles: Sequence = (),
+) -> dict:
+    """The parts of :func:`cliff_figure`'s layout that depend on the paths.
+
+    Parameters
+    ----------
+    ws, bs : numpy.ndarray, shape (N,) and (M,)
+        The map's grid (its first and last entries bound the map).
+    raw : bpttlib.clipping.CliffPath
+    clipped : sequence of bpttlib.clipping.CliffPath
+        Every clipped path the figure may show (the loss axis fits them all).
+    titles : sequence of annotations, optional
+        The subplot titles (kept in front of the note).
+
+    Returns
+    -------
+    dict
+        ``annotations`` (the titles, then a note where the unclipped path leaves the map, if it
+        does) and ``yaxis2_range`` (log10 range of the loss panel, at most 10⁰).
+    """
+    notes = list(titles)
+    exit_point = _leaves_box(raw.w, raw.b, (ws[0], ws[-1]), (bs[0], bs[-1]))
+    if exit_point is not None:
+        j, (xe, ye) = exit_point
+        color = _style.REMEDY_COLORS["raw"]
+        notes.append(dict(
+            x=xe, y=ye, xref="x", yref="y", showarrow=True, arrowcolor=color, arrowhead=2,
+            ax=-40 if xe > 0.5 * (ws[0] + ws[-1]) else 40,
+            ay=40 if ye > 0.5 * (bs[0] + bs[-1]) else -40,
+            bgcolor="rgba(255,255,255,0.9)", font=dict(color=color, size=11),
+            text=f"step {j} leaves the map:<br>(w, b) = ({raw.w[j]:.1f}, {raw.b[j]:.1f})",
+        ))
+    positive = np.concatenate([raw.loss, *[p.loss for p in clipped]])
+    lo, hi = log_range(positive[positive > 0])
+    return dict(annotations=notes, yaxis2_range=[lo, min(hi, 0.0)])
+
+
+def cliff_figure(
+    ws: Sequence[float],
+    bs: Sequence[float],
+    loss: object,
+    raw: _clipping.CliffPath,
+    clipped: Sequence[_clipping.CliffPath],
+    thresholds: Sequence[float],
+    *,
+    active: int | None = None,
+    slider: bool = True,
+    title: str | None = None,
+) -> go.Figure:
+    """The cliff model's loss surface with descent paths, and a kernel-free slider on ``θ``.
+
+    Parameters
+    ----------
+    ws : array_like, shape (N,)
+        Grid of recurrent weights ``w`` (x axis).
+    bs : array_like, shape (M,)
+        Grid of biases ``b`` (y axis).
+    loss : array_like, shape (M, N)
+        ``cliff_loss(ws[None, :], bs[:, None])``.
+    raw : bpttlib.clipping.CliffPath
+        Descent without clipping.
+    clipped : sequence of bpttlib.clipping.CliffPath, length S
+        The same descent with norm clipping, one path per threshold.
+    thresholds : sequence of float, length S
+        Their thresholds ``θ``.
+    active : int, optional
+        Index of the path shown first (default the middle one).
+    slider : bool, optional
+        Add the kernel-free slider over ``thresholds`` (needs ``S >= 2``).
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: contours of ``E(w, b)`` (trace 0), the unclipped path (1), the clipped path (2)
+        and the start (3); a step that leaves the map is noted where it leaves. Right: ``E``
+        against the iteration on a log axis, unclipped (4) and clipped (5).
+
+    Notes
+    -----
+    Book labels: eq-cliff-model, eq-clip-norm.
+    """
+    ws = check_ndim(as_float_array(ws, "ws"), "ws", (1,), "(N,)")
+    bs = check_ndim(as_float_array(bs, "bs"), "bs", (1,), "(M,)")
+    loss = as_float_array(loss, "loss")
+    if loss.shape != (bs.size, ws.size):
+        raise ValueError(f"loss: expected shape (len(bs), len(ws)) = ({bs.size}, {ws.size}), "
+                         f"got {loss.shape}")
+    check_instance(raw, "raw", _clipping.CliffPath)
+    if isinstance(clipped, _clipping.CliffPath) or not isinstance(clipped, Sequence):
+        raise TypeError(f"clipped: expected a sequence of CliffPath, got {type(clipped).__name__}")
+    for i, p in enumerate(clipped):
+        check_instance(p, f"clipped[{i}]", _clipping.CliffPath)
+    thresholds = check_ndim(as_float_array(thresholds, "thresholds"), "thresholds", (1,), "(S,)")
+    if thresholds.size != len(clipped) or thresholds.size == 0:
+        raise ValueError(f"thresholds: expected one threshold per clipped path "
+                         f"({len(clipped)}, at least 1), got {thresholds.size}")
+    active = check_active(active, len(clipped))
+    if slider and len(clipped) < 2:
+        raise ValueError("clipped: a slider needs at least 2 paths, got 1")
+    c = _style.REMEDY_COLORS
+    state = {**cliff_raw_traces(raw), **cliff_traces(clipped[active], float(thresholds[active]))}
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.2,
+                        subplot_titles=("loss E(w, b) and gradient-descent paths",
+                                        "loss E along the path"))
+    fig.add_trace(go.Contour(
+        x=rounded(ws, SLIDER_DIGITS), y=rounded(bs, SLIDER_DIGITS),
+        z=[rounded(r, 4) for r in loss],
+        colorscale="Viridis", ncontours=25, line=dict(width=0.5), name="E(w, b)",
+        colorbar=dict(title=dict(text="E", side="right"), x=0.475, len=0.9, thickness=12),
+        hovertemplate="w = %{x}<br>b = %{y}<br>E = %{z}<extra></extra>",
+    ), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines+markers", name="no clipping",
+                             line=dict(color=c["raw"], width=2), marker=dict(size=5),
+                             **state[1]), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=c["clipped"], width=2),
+                             marker=dict(size=5), **state[2]), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="markers", name="start", marker=dict(
+        color="white", size=12, symbol="star", line=dict(color="black", width=1.5)),
+        **state[3]), row=1, col=1)
+    fig.add_trace(go.Scatter(mode="lines", name="no clipping", showlegend=False,
+                             line=dict(color=c["raw"], width=2), **state[4]), row=1, col=2)
+    fig.add_trace(go.Scatter(mode="lines", showlegend=False,
+                             line=dict(color=c["clipped"], width=2), **state[5]), row=1, col=2)
+    fig.update_xaxes(title_text="recurrent weight w", range=[float(ws[0]), float(ws[-1])],
+                     row=1, col=1)
+    fig.update_yaxes(title_text="bias b", range=[float(bs[0]), float(bs[-1])], row=1, col=1)
+    fig.update_xaxes(title_text="iteration", row=1, col=2)
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=1, col=2)
+    layout = cliff_layout(ws, bs, raw, clipped, titles=fig.layout.annotations)
+    if slider:  # the slider sits under the plots: the legend goes above them
+        steps = _controls.restyle_steps(
+            [cliff_traces(p, th) for p, th in zip(clipped, thresholds.tolist())],
+            [f"{th:.3g}" for th in thresholds.tolist()], ("x", "y", "name"))
+        _style.frame(fig, title=title, height=600, top=60, **layout,
+                     legend=dict(orientation="h", x=0, y=1.1, yanchor="bottom"),
+                     sliders=[_controls.slider(steps, active=active,
+                                               prefix="clipping threshold θ = ")])
+    else:  # a live dashboard's title needs the room above the plots: the legend goes below
+        _style.frame(fig, title=title, height=560, top=60, bottom=100, **layout,
+                     legend=dict(orientation="h", x=0, y=-0.18, yanchor="top"))
+    return fig
+
+
+# ---- direction of a clipped gradient -------------------------------------------------------------
+
+def clip_cosine_figure(
+    limits: Sequence[float],
+    value_cosine: Sequence[float],
+    value_fraction: Sequence[float],
+    norm_cosine: Sequence[float],
+    *,
+    title: str | None = None,
+) -> go.Figure:
+    """How far each kind of clipping turns a gradient, against the threshold.
+
+    Parameters
+    ----------
+    limits : array_like, shape (N,)
+        Thresholds, ``c`` for value clipping and ``θ`` for norm clipping (log x axis), > 0.
+    value_cosine : array_like, shape (N,)
+        ``cos(clip_by_value(g, c), g)``.
+    value_fraction : array_like, shape (N,)
+        The fraction of entries that value clipping changed.
+    norm_cosine : array_like, shape (N,)
+        ``cos(clip_by_norm(g, θ), g)``.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Notes
+    -----
+    Book labels: eq-clip-norm, eq-clip-value.
+    """
+    limits = check_ndim(as_float_array(limits, "limits"), "limits", (1,), "(N,)")
+    if (limits <= 0).any():
+        raise ValueError("limits: expected thresholds > 0 (the x axis is logarithmic)")
+    arrays = {}
+    for name, arr in (("value_cosine", value_cosine), ("value_fraction", value_fraction),
+                      ("norm_cosine", norm_cosine)):
+        arr = as_float_array(arr, name)
+        if arr.shape != limits.shape:
+            raise ValueError(f"{name}: expected shape {limits.shape} like limits, got {arr.shape}")
+        arrays[name] = arr
+    c = _style.REMEDY_COLORS
+    x = rounded(limits, SLIDER_DIGITS)
+    fig = go.Figure([
+        go.Scatter(x=x, y=rounded(arrays["norm_cosine"], SLIDER_DIGITS), mode="lines",
+                   name="norm clipping: cosine(clipped, g)", line=dict(color=c["clipped"],
+                                                                        width=3)),
+        go.Scatter(x=x, y=rounded(arrays["value_cosine"], SLIDER_DIGITS), mode="lines",
+                   name="value clipping: cosine(clipped, g)", line=dict(color=c["value"],
+                                                                         width=3)),
+        go.Scatter(x=x, y=rounded(arrays["value_fraction"], SLIDER_DIGITS), mode="lines",
+                   name="value clipping: fraction of entries clipped",
+                   line=dict(color=c["value"], dash="dot", width=2)),
+    ])
+    fig.update_xaxes(type="log", title_text="threshold (c for value clipping, θ for norm "
+                                            "clipping)")
+    fig.update_yaxes(range=[-0.03, 1.05])
+    _style.frame(fig, title=title, height=420, left=60,
+                 legend=dict(x=0.99, xanchor="right", y=0.45))
+    return fig
+
+

@@ -1,0 +1,164 @@
+"""bpttlib.sweeps: the figure data, checked against the kernels they run."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from bpttlib import activations, gated, jacobians, rnn, skip, sweeps, tasks, viz
+
+
+ACTS = activations.ACTIVATIONS
+SMALL = dict(T=30, n_hidden=8)
+
+
+@pytest.fixture
+def grid(small_decay_grid):
+    return small_decay_grid
+
+
+def flat_recurrent(g):
+    return np.concatenate([g.W_x.ravel(), g.W_s.ravel(), g.b_s.ravel()])
+
+
+@pytest.fixture(scope="module")
+def problem():
+    T = 12
+    xs, verbs = tasks.agreement_task(8, T, seed=0, attractors=False)
+    targets, mask = tasks.many_to_one(verbs, T)
+    params = rnn.init(xs.shape[-1], 6, 2, spectral_radius=1.0, seed=0, kind="orthogonal")
+    return params, xs, targets, mask
+
+
+@pytest.fixture(scope="module")
+def sweep(problem):
+    params, xs, targets, mask = problem
+    return sweeps.truncation_sweep(params, xs, targets, loss="xent", mask=mask)
+
+
+def test_agreement_sweep_is_truncation_sweep_on_the_agreement_task(problem, sweep,
+                                                                   small_truncation_sweep):
+    assert_allclose(small_truncation_sweep.cosine, sweep.cosine, rtol=0, atol=0)
+    assert_allclose(small_truncation_sweep.lag_norms, sweep.lag_norms, rtol=0, atol=0)
+
+
+def test_the_viz_names_are_the_sweeps():
+    assert viz.decay_grid is sweeps.decay_grid and viz.DecayGrid is sweeps.DecayGrid
+    assert viz.truncation_sweep is sweeps.truncation_sweep
+    assert viz.gated_decay_curves is sweeps.gated_decay_curves
+
+
+@pytest.mark.parametrize("biases", [[0.0, 2.0], np.array([1.0])])
+def test_gated_decay_curves_take_several_forget_biases(biases):
+    several = sweeps.gated_decay_curves(biases, T=20, n_hidden=4, seed=1)
+    assert several["lstm"].shape == (len(biases), 21) and several["rnn"].shape == (21,)
+    for b, row in zip(biases, several["lstm"]):
+        one = sweeps.gated_decay_curves(float(b), T=20, n_hidden=4, seed=1)
+        assert_allclose(row, one["lstm"], rtol=0, atol=0)
+        assert_allclose(several["gru"], one["gru"], rtol=0, atol=0)
+
+
+def test_cell_path_curves_run_on_the_probe():
+    full, direct = sweeps.cell_path_curves([0.0, 3.0], T=15, n_hidden=4, seed=2)
+    assert full.shape == direct.shape == (2, 16)
+    xs, _ = tasks.probe(15, seed=2)
+    params = gated.lstm_init(1, 4, 1, seed=2, forget_bias=3.0)
+    trace = gated.lstm_forward(params, xs)
+    assert_allclose(direct[1], gated.lstm_cell_jacobian_norms(params, trace, path="direct")[::-1],
+                    rtol=0, atol=0)
+    assert direct[1, -1] > direct[0, -1], "a larger forget bias keeps the cell path open"
+
+
+def test_skip_curves_are_the_kernel_by_distance():
+    plain, curves = sweeps.skip_curves([2, 5], skip_radius=0.4, T=20, n_hidden=6, seed=1)
+    assert_allclose(plain, skip.skip_decay_curve(1.0, 1, skip_radius=0.0, T=20, n_hidden=6,
+                                                 seed=1)[::-1], rtol=0, atol=0)
+    assert_allclose(curves[1], skip.skip_decay_curve(1.0, 5, skip_radius=0.4, T=20, n_hidden=6,
+                                                     seed=1)[::-1], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="skips"):
+        sweeps.skip_curves([0])
+    with pytest.raises(TypeError, match="skips"):
+        sweeps.skip_curves("12")
+
+
+def test_decay_grid_matches_decay_curve_state_by_state(grid):
+    assert grid.log10_norm.shape == (4, 4, 31)
+    assert grid.activations == ACTS
+    assert_allclose(grid.distance, np.arange(31))
+    for i, act in enumerate(ACTS):
+        for j, rho in enumerate(grid.radii):
+            curve = jacobians.decay_curve(rho, act, **SMALL)
+            assert_allclose(grid.log10_norm[i, j], curve.log10_norm[::-1], rtol=0, atol=1e-12)
+            assert_allclose(grid.log10_rate[i, j], math.log10(curve.gamma * curve.sigma_max),
+                            atol=1e-12)
+    assert grid.settings == dict(n_hidden=8, T=30, kind="gaussian", seed=0, input_scale=1.0)
+
+
+def test_decay_grid_rate_is_minus_inf_for_a_zero_matrix():
+    g = sweeps.decay_grid([0.0], ("tanh",), **SMALL)
+    assert g.log10_rate[0, 0] == -np.inf
+    assert np.isneginf(g.log10_norm[0, 0, 1:]).all() and np.isfinite(g.log10_norm[0, 0, 0])
+
+
+@pytest.mark.parametrize("radii, activations_, exc, word", [
+    ([], ACTS, ValueError, "radii"),
+    ([-0.5, 1.0], ACTS, ValueError, "radii"),
+    ([[1.0]], ACTS, ValueError, "radii"),
+    ([1.0], ("tanh", "softplus"), ValueError, "activations"),
+    ([1.0], "tanh", TypeError, "activations"),
+    ([1.0], (), ValueError, "activations"),
+])
+def test_decay_grid_rejects_bad_input(radii, activations_, exc, word):
+    with pytest.raises(exc, match=word):
+        sweeps.decay_grid(radii, activations_, **SMALL)
+
+
+def test_gated_decay_curves_are_the_kernels_by_distance():
+    c = sweeps.gated_decay_curves(2.0, T=40, n_hidden=8, seed=3, spectral_radius=1.1)
+    assert set(c) == {"rnn", "gru", "lstm"} and all(v.shape == (41,) for v in c.values())
+    assert_allclose(c["rnn"], jacobians.decay_curve(1.1, "tanh", n_hidden=8, T=40,
+                                                    seed=3).log10_norm[::-1])
+    assert_allclose(c["lstm"], gated.gated_decay_curve("lstm", forget_bias=2.0, n_hidden=8,
+                                                       T=40, seed=3)[::-1])
+    assert_allclose(c["gru"], gated.gated_decay_curve("gru", n_hidden=8, T=40, seed=3)[::-1])
+
+
+def test_sweep_matches_direct_cosines_and_ratios(problem, sweep):
+    params, xs, targets, mask = problem
+    assert_allclose(sweep.ks, np.arange(1, 12))
+    assert sweep.T == 12 and sweep.lag_norms.shape == (12,)
+    g = flat_recurrent(rnn.bptt(params, xs, targets, loss="xent", mask=mask)[1])
+    for i, k in enumerate(sweep.ks):
+        gk = flat_recurrent(rnn.bptt(params, xs, targets, loss="xent", mask=mask,
+                                     truncate=int(k))[1])
+        cos = gk @ g / (np.linalg.norm(gk) * np.linalg.norm(g))
+        assert_allclose(sweep.cosine[i], cos, rtol=1e-12)
+        assert_allclose(sweep.norm_ratio[i], np.linalg.norm(gk) / np.linalg.norm(g), rtol=1e-12)
+    # k = T - 1 is exact BPTT
+    assert_allclose(sweep.cosine[-1], 1.0, atol=1e-12)
+    assert_allclose(sweep.norm_ratio[-1], 1.0, atol=1e-12)
+    lags = rnn.bptt_by_lag(params, xs, targets, loss="xent", mask=mask)
+    assert_allclose(sweep.lag_norms, np.linalg.norm(lags, axis=(1, 2)), rtol=1e-12)
+
+
+def test_sweep_custom_ks_and_errors(problem):
+    params, xs, targets, mask = problem
+    s = sweeps.truncation_sweep(params, xs, targets, ks=[2, 5], loss="xent", mask=mask)
+    assert s.ks.tolist() == [2, 5] and s.cosine.shape == (2,)
+    with pytest.raises(ValueError, match=r"^ks"):
+        sweeps.truncation_sweep(params, xs, targets, ks=[0, 1], loss="xent", mask=mask)
+    with pytest.raises(ValueError, match=r"^ks"):
+        sweeps.truncation_sweep(params, xs, targets, ks=[], loss="xent", mask=mask)
+    with pytest.raises(ValueError, match=r"^ks"):
+        sweeps.truncation_sweep(params, xs, targets, ks=[1.5], loss="xent", mask=mask)
+    with pytest.raises(TypeError, match=r"^params"):
+        sweeps.truncation_sweep("params", xs, targets)
+    zero = rnn.RNNParams(params.W_x, params.W_s, params.b_s, np.zeros_like(params.W_y),
+                         params.b_y)  # W_y = 0: no gradient reaches the recurrent weights
+    with pytest.raises(ValueError, match=r"^targets: the exact gradient"):
+        sweeps.truncation_sweep(zero, xs, targets, loss="xent", mask=mask)
+    with pytest.raises(ValueError, match=r"^xs"):
+        sweeps.truncation_sweep(params, xs[:1], targets[:1], loss="xent")

@@ -1,0 +1,81 @@
+"""bpttlib.viz.clipping: the cliff figure, its traces, and the clipping-direction figure."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from numpy.testing import assert_allclose
+
+from bpttlib import clipping, viz
+
+
+@pytest.fixture(scope="module")
+def cliff():
+    ws, bs = np.linspace(-2, 14, 33), np.linspace(-8, 4, 25)
+    surface = clipping.cliff_loss(ws[None, :], bs[:, None])
+    raw = clipping.cliff_descent(4.0, -4.0, lr=3.0, steps=20)
+    thetas = [0.1, 0.5, 20.0]
+    paths = [clipping.cliff_descent(4.0, -4.0, lr=3.0, steps=20, clip=th) for th in thetas]
+    return ws, bs, surface, raw, paths, thetas
+
+
+def test_cliff_figure_traces_and_slider(cliff):
+    ws, bs, surface, raw, paths, thetas = cliff
+    fig = viz.cliff_figure(ws, bs, surface, raw, paths, thetas, active=1)
+    assert isinstance(fig.data[0], go.Contour) and len(fig.data) == 6
+    assert_allclose(np.array(fig.data[0].z, dtype=float), surface, rtol=1e-3)
+    assert_allclose(fig.data[1].x, raw.w, rtol=1e-5)
+    assert_allclose(fig.data[2].y, paths[1].b, rtol=1e-5, atol=1e-9)
+    assert_allclose(fig.data[5].y, paths[1].loss, rtol=1e-5)
+    assert fig.data[2].name == "clipped, θ = 0.5"
+    steps = fig.layout.sliders[0].steps
+    assert [s.label for s in steps] == ["0.1", "0.5", "20"]
+    for s, p in zip(steps, paths):
+        update, indices = s.args
+        assert list(indices) == [2, 5]
+        assert_allclose(update["x"][0], p.w, rtol=1e-5)
+        assert_allclose(update["y"][1], p.loss, rtol=1e-5)
+    assert steps[0].args[0]["y"][0] != steps[2].args[0]["y"][0]
+    assert fig.layout.yaxis2.type == "log"
+
+
+def test_cliff_figure_marks_where_the_raw_path_leaves_the_map(cliff):
+    ws, bs, surface, raw, paths, thetas = cliff
+    fig = viz.cliff_figure(ws, bs, surface, raw, paths, thetas)
+    assert raw.w.max() > ws[-1] or raw.b.max() > bs[-1]  # this start is thrown off the map
+    (note,) = fig.layout.annotations[-1:]
+    assert "leaves the map" in note.text
+    assert ws[0] <= note.x <= ws[-1] and bs[0] <= note.y <= bs[-1]
+    assert note.y == pytest.approx(bs[-1]) or note.x == pytest.approx(ws[-1])
+    inside = clipping.cliff_descent(2.0, -1.0, lr=0.1, steps=5)
+    fig = viz.cliff_figure(ws, bs, surface, inside, [inside], [1.0], slider=False)
+    assert not [a for a in fig.layout.annotations if "leaves" in (a.text or "")]
+    assert not fig.layout.sliders
+
+
+def test_cliff_figure_errors(cliff):
+    ws, bs, surface, raw, paths, thetas = cliff
+    with pytest.raises(ValueError, match=r"^loss"):
+        viz.cliff_figure(ws, bs, surface.T, raw, paths, thetas)
+    with pytest.raises(ValueError, match=r"^thresholds"):
+        viz.cliff_figure(ws, bs, surface, raw, paths, thetas[:2])
+    with pytest.raises(TypeError, match=r"^clipped"):
+        viz.cliff_figure(ws, bs, surface, raw, paths[0], thetas[:1])
+    with pytest.raises(TypeError, match=r"^raw"):
+        viz.cliff_figure(ws, bs, surface, "raw", paths, thetas)
+    with pytest.raises(ValueError, match=r"^active"):
+        viz.cliff_figure(ws, bs, surface, raw, paths, thetas, active=3)
+    with pytest.raises(ValueError, match=r"^clipped"):
+        viz.cliff_figure(ws, bs, surface, raw, paths[:1], thetas[:1])  # slider needs 2 states
+    with pytest.raises(ValueError, match=r"^threshold"):
+        viz.cliff_traces(paths[0], 0.0)
+
+
+def test_clip_cosine_figure():
+    limits = np.geomspace(0.01, 10, 7)
+    fig = viz.clip_cosine_figure(limits, np.linspace(0.5, 1, 7), np.linspace(1, 0, 7), np.ones(7))
+    assert len(fig.data) == 3 and fig.layout.xaxis.type == "log"
+    assert_allclose(fig.data[0].y, 1.0)
+    with pytest.raises(ValueError, match=r"^value_cosine"):
+        viz.clip_cosine_figure(limits, np.ones(6), np.ones(7), np.ones(7))
+    with pytest.raises(ValueError, match=r"^limits"):
+        viz.clip_cosine_figure(-limits, np.ones(7), np.ones(7), np.ones(7))
