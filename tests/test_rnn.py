@@ -153,7 +153,7 @@ def test_truncate_at_least_T_minus_1_is_exact(act, batched):
 
 
 def seed_style_truncated_bptt(p, xs, targets, truncate, act_name):
-    """Seed 001's loop, made general: for every t, walk back from t to max(0, t - truncate)."""
+    """The loop of Britz's RNN tutorial (part 3), made general: for every t, walk back from t to max(0, t - truncate)."""
     act = activations.get(act_name)
     T = len(xs)
     s = np.zeros((T + 1, p.n_hidden))  # s[0] = s_0, s[t+1] the state after input t
