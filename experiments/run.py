@@ -8,7 +8,7 @@ library version, and no date or timing: rerunning on the same machine rewrites t
 (on another CPU the chaotic curves differ in detail; the chapters rely only on medians and ranges
 over the seeds, see ``bpttlib.experiments``). The wall time is printed, not stored.
 
-    .venv/bin/python experiments/run.py --jobs 2         # everything, two runs at a time
+    .venv/bin/python experiments/run.py --jobs 2         # everything, two runs at a time (~47 CPU-min)
     .venv/bin/python experiments/run.py --only adding    # one task
     .venv/bin/python experiments/run.py --out /tmp/x     # write elsewhere
     .venv/bin/python experiments/run.py --reduced --out /tmp/x   # the test's short rerun
