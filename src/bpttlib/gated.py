@@ -26,7 +26,7 @@ import dataclasses
 import numpy as np
 
 from . import _checks, losses
-from ._params import Params
+from .params import Params
 
 __all__ = [
     "LSTMParams",
@@ -343,7 +343,8 @@ def _output_grads(params, hs, dY):
 
 def _loss_grad(loss, ys, targets, mask, batched):
     """Call :func:`losses.loss_and_grad` in the caller's batch convention; ``dY`` is batched."""
-    value, dy = losses.loss_and_grad(loss, _unbatch(ys, batched), targets, mask)
+    value, dy = losses.loss_and_grad(loss, _unbatch(ys, batched), targets, mask,
+                                     outputs_from="params")
     return value, (dy if batched else dy[:, None, :])
 
 

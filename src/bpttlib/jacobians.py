@@ -89,7 +89,7 @@ def step_jacobians(params: rnn.RNNParams, trace: rnn.Trace, *,
     ``J_t = diag(φ'(a_t)) W_s``. Book label: eq-step-jacobian.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     trace = _check_trace(params, trace)
     return act.deriv(trace.preacts)[:, :, None] * params.W_s
 
@@ -133,7 +133,7 @@ def log_product_norms(params: rnn.RNNParams, trace: rnn.Trace, t: int, *,
     Book label: eq-jacobian-product.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     trace = _check_trace(params, trace)
     T, H = trace.preacts.shape
     t = _check_t(t, T)
@@ -218,7 +218,7 @@ def jacobian_bound(params: rnn.RNNParams, t: object, k: object, *, activation: s
     Book label: eq-jacobian-bound.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     t_arr, k_arr = _checks.as_int_array(t, "t"), _checks.as_int_array(k, "k")
     try:
         lag = np.subtract(t_arr, k_arr)
@@ -320,7 +320,7 @@ def _last_step_grad(params, trace_or_scaled, loss, targets, act, scaled):
     """``∂L_T/∂s_T = 10^{c} ĝ`` (the loss at the last step only); returns ``(c, ĝ)``."""
     if not scaled:
         yT = trace_or_scaled.outputs[-1:]
-        _, dy = losses.loss_and_grad(loss, yT, targets[-1:])
+        _, dy = losses.loss_and_grad(loss, yT, targets[-1:], outputs_from="params")
         return 0.0, dy[0] @ params.W_y
     c, v, _ = trace_or_scaled
     s = 10.0 ** -c
@@ -389,7 +389,7 @@ def _grad_decay(params, xs, targets, act, loss, s0, radius=None, sigma=None) -> 
         c, g = _last_step_grad(params, scaled, loss, targets, act, scaled=True)
         preacts = scaled[2]
     else:
-        trace = rnn._forward(params, xs, act, s0)
+        trace = rnn.forward_validated(params, xs, act, s0)
         c, g = _last_step_grad(params, trace, loss, targets, act, scaled=False)
         preacts = trace.preacts
     m, R = _log_factors(act, preacts)
@@ -429,7 +429,7 @@ def grad_decay(params: rnn.RNNParams, xs: object, targets: object, *,
     """
     act = activations.get(activation)
     _checks.check_name(loss, "loss", losses.LOSSES)
-    params, xs, B, s0 = rnn._check_inputs(params, xs, s0)
+    params, xs, B, s0 = rnn.check_inputs(params, xs, s0)
     if B is not None:
         raise ValueError(f"xs: expected one sequence of shape (T, I) with I={params.n_in}, "
                          f"got a batch of shape {_checks.shape_str(xs.shape)}")

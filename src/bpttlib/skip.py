@@ -121,7 +121,7 @@ def skip_decay(params, W_d, d, xs, targets, *, activation="tanh", loss="mse", s0
     T = xs.shape[0]
     targets = losses.check_targets(loss, targets, T, None, params.n_out)
     trace = _forward(params, W_d, d, xs, act, s0)
-    _, dy = losses.loss_and_grad(loss, trace.outputs[-1:], targets[-1:])
+    _, dy = losses.loss_and_grad(loss, trace.outputs[-1:], targets[-1:], outputs_from="params")
     dphi = act.deriv(trace.preacts)  # row t-1: φ'(a_t)
     H = params.n_hidden
     units, logs = np.zeros((T + 1, H)), np.full(T + 1, -np.inf)

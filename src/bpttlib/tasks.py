@@ -8,6 +8,8 @@ that ignores the long-range dependency, the baseline a trained network has to be
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +26,8 @@ __all__ = [
     "agreement_task",
     "AGREEMENT_TOKENS",
     "many_to_one",
+    "Task",
+    "TASKS",
 ]
 
 #: Copy task: symbols are ids ``0 … COPY_SYMBOLS-1``, then the blank and the delimiter.
@@ -247,3 +251,49 @@ def many_to_one(targets, T):
     mask = np.zeros(T)
     mask[-1] = 1.0
     return np.broadcast_to(arr, (T, *arr.shape)).copy(), mask
+
+
+@dataclass(frozen=True)
+class Task:
+    """One entry of :data:`TASKS`: how to draw a task's batches and how it is scored.
+
+    Attributes
+    ----------
+    name : str
+        The key in :data:`TASKS`.
+    make : callable
+        ``make(n, T, *, seed) -> (xs, targets)``, e.g. :func:`adding_problem`.
+    loss : str
+        ``"mse"`` or ``"xent"``, the loss the targets are meant for.
+    n_in, n_out : int
+        Input size ``I`` of ``xs (T', n, I)`` and the output size ``O`` a model needs.
+    many_to_one : bool
+        Whether ``targets`` holds one target per sequence, scored at the last step only
+        (spread with :func:`many_to_one`), rather than one per step.
+    baseline : callable
+        ``baseline(T) -> float``: the loss per scored step of the best memoryless predictor.
+    """
+
+    name: str
+    make: Callable
+    loss: str
+    n_in: int
+    n_out: int
+    many_to_one: bool
+    baseline: Callable[[int], float]
+
+
+def _agreement_baseline(T):
+    """Cross-entropy of guessing the verb class, ``log 2`` (see :func:`agreement_task`)."""
+    _checks.check_int(T, "T", minimum=3)
+    return math.log(2.0)
+
+
+#: The tasks by name: the one registry that :mod:`bpttlib.train` and
+#: :mod:`bpttlib.experiments` read.
+TASKS: dict[str, Task] = {
+    "adding": Task("adding", adding_problem, "mse", 2, 1, True, lambda T: adding_baseline()),
+    "copy": Task("copy", copy_task, "xent", _COPY_VOCAB, _COPY_VOCAB, False, copy_baseline),
+    "agreement": Task("agreement", agreement_task, "xent", len(AGREEMENT_TOKENS), 2, True,
+                      _agreement_baseline),
+}
