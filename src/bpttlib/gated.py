@@ -223,9 +223,11 @@ class GRUTrace:
 
 
 def _uniform_init(n_in, n_hidden, n_out, seed, n_gates, bias_fields):
-    I = _checks.check_positive_int(n_in, "n_in")
-    H = _checks.check_positive_int(n_hidden, "n_hidden")
-    O = _checks.check_positive_int(n_out, "n_out")
+    I = _checks.check_size(n_in, "n_in")
+    H = _checks.check_size(n_hidden, "n_hidden")
+    O = _checks.check_size(n_out, "n_out")
+    _checks.check_entries("n_hidden", n_gates * H * max(H, I, O),
+                          f"W_h, W_x, W_y with {n_gates} gates, H={H}, I={I}, O={O}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     k = 1.0 / np.sqrt(H)
     fields = {"W_x": rng.uniform(-k, k, (n_gates * H, I)),

@@ -123,8 +123,8 @@ def global_norm(p: object, name: str = "params") -> float:
 
     Parameters
     ----------
-    p : dataclass instance or numpy.ndarray
-        A parameter container or one array.
+    p : dataclass instance, numpy.ndarray or mapping of str to numpy.ndarray
+        A parameter container, one array, or arrays by field name.
     name : str, optional
         The argument name used in error messages.
 
@@ -141,6 +141,8 @@ def global_norm(p: object, name: str = "params") -> float:
     """
     if isinstance(p, np.ndarray):
         arrays = [_checks.as_float_array(p, name, finite=False)]
+    elif isinstance(p, Mapping):
+        arrays = [_checks.as_float_array(a, f"{name}.{k}", finite=False) for k, a in p.items()]
     else:
         arrays = [np.asarray(a, dtype=np.float64) for _, a in fields(p, name)]
     if not all(np.isfinite(a).all() for a in arrays):

@@ -175,13 +175,14 @@ def init(
     RNNParams
         ``W_x ~ N(0, 1/I)``, ``W_y ~ N(0, 1/H)``, biases zero.
     """
-    I = _checks.check_positive_int(n_in, "n_in")
-    H = _checks.check_positive_int(n_hidden, "n_hidden")
-    O = _checks.check_positive_int(n_out, "n_out")
+    I = _checks.check_size(n_in, "n_in")
+    H = _checks.check_size(n_hidden, "n_hidden")
+    O = _checks.check_size(n_out, "n_out")
+    _checks.check_entries("n_hidden", H * max(H, I, O), f"W_s, W_x, W_y with H={H}, I={I}, O={O}")
     rho = _checks.check_real(spectral_radius, "spectral_radius", nonnegative=True)
     seed = _checks.check_seed(seed)
     _checks.check_name(kind, "kind", matrices.KINDS)
-    W_s = matrices.make(kind, H, rho, seed)
+    W_s = matrices.make(kind, H, rho, seed, rho_name="spectral_radius")
     rng = np.random.default_rng([seed, 1])
     W_x = rng.standard_normal((H, I)) / np.sqrt(I)
     W_y = rng.standard_normal((O, H)) / np.sqrt(H)

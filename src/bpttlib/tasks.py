@@ -76,8 +76,9 @@ def adding_problem(n, T, *, seed=0):
     ``d = Σ_t x_t[0] · x_t[1]``. Predicting the constant 1 (the mean of ``d``) gives the
     mean squared error ``Var d = 2 · 1/12 = 1/6`` (:func:`adding_baseline`).
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_int(T, "T", minimum=2)
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T", minimum=2)
+    _checks.check_entries("n", 2 * T * n, f"xs (T, n, 2) with T={T}, n={n}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     half = T // 2
     values = rng.uniform(0.0, 1.0, size=(T, n))
@@ -135,8 +136,9 @@ def copy_task(n, T, *, seed=0):
     (:func:`copy_baseline`). With bpttlib's summed loss (eq-loss-xent) and no mask, the
     per-sequence figure ``10 log 8`` is the one to compare against.
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_positive_int(T, "T")
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T")
+    _checks.check_entries("n", (T + 20) * n * _COPY_VOCAB, f"xs (T + 20, n, 10) with T={T}, n={n}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     length = T + 2 * _COPY_LENGTH
     symbols = rng.integers(0, COPY_SYMBOLS, size=(_COPY_LENGTH, n))
@@ -198,8 +200,9 @@ def agreement_task(n, T, *, seed=0, attractors=True):
     it has to cross the whole sequence (eq-grad-decay). Guessing gives a cross-entropy of
     ``log 2`` and an accuracy of 1/2.
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_int(T, "T", minimum=3)
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T", minimum=3)
+    _checks.check_entries("n", T * n * len(AGREEMENT_TOKENS), f"xs (T, n, 8) with T={T}, n={n}")
     if not isinstance(attractors, (bool, np.bool_)):
         raise TypeError(f"attractors: expected a bool, got {type(attractors).__name__}")
     rng = np.random.default_rng(_checks.check_seed(seed))
@@ -236,10 +239,14 @@ def many_to_one(targets, T):
     With this mask, ``L = Σ_t m_t ℓ_t`` (eq-loss-mse, eq-loss-xent) is the loss of the last
     step alone, averaged over the batch.
     """
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     if targets is None or isinstance(targets, (str, bytes)):
         raise TypeError(f"targets: expected an array, got {type(targets).__name__}")
-    arr = np.asarray(targets)
+    try:
+        arr = np.asarray(targets)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"targets: expected a rectangular array (not a ragged list), got "
+                         f"{type(targets).__name__}") from exc
     if arr.ndim == 1:
         arr = _checks.as_int_array(arr, "targets")
     elif arr.ndim == 2:
@@ -248,6 +255,10 @@ def many_to_one(targets, T):
         raise ValueError(
             f"targets: expected shape (n, O) or (n,), got {_checks.shape_str(arr.shape)}"
         )
+    if min(arr.shape) < 1:
+        raise ValueError(f"targets: expected shape (n, O) or (n,) with n, O >= 1, got "
+                         f"{_checks.shape_str(arr.shape)}")
+    _checks.check_entries("T", T * arr.size, f"the targets (T, {', '.join(map(str, arr.shape))})")
     mask = np.zeros(T)
     mask[-1] = 1.0
     return np.broadcast_to(arr, (T, *arr.shape)).copy(), mask

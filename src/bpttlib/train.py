@@ -315,7 +315,7 @@ def _check_fit_options(params, objective, data, steps, optimizer, clip_norm, cli
             raise ValueError("eval_every: given without eval_fn; pass eval_fn as well")
         eval_every = _checks.check_positive_int(eval_every, "eval_every")
     return dict(
-        steps=_checks.check_positive_int(steps, "steps"), optimizer=optimizer,
+        steps=_checks.check_size(steps, "steps"), optimizer=optimizer,
         clip_norm=clip_norm, clip_value=clip_value,
         on_nonfinite=_checks.check_name(on_nonfinite, "on_nonfinite", ("stop", "raise")),
         evaluate=_Evaluations(eval_fn, eval_every),
@@ -491,8 +491,8 @@ def task_data(task: str, *, batch_size: int, T: int, seed: int = 0) -> Callable[
         many-to-many task) ready for the objectives above.
     """
     spec = tasks.TASKS[_checks.check_name(task, "task", tuple(tasks.TASKS))]
-    batch_size = _checks.check_positive_int(batch_size, "batch_size")
-    T = _checks.check_positive_int(T, "T")
+    batch_size = _checks.check_size(batch_size, "batch_size")
+    T = _checks.check_size(T, "T")
     seed = _checks.check_seed(seed)
     make = partial(spec.make, batch_size, T)
 
