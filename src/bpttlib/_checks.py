@@ -37,6 +37,7 @@ __all__ = [
     "MAX_ENTRIES",
     "check_size",
     "check_entries",
+    "scaled",
 ]
 
 #: The largest size (``T``, ``H``, ``n``, a batch, a number of steps) any function accepts.
@@ -267,3 +268,13 @@ def check_dataclass(value: object, name: str) -> object:
 def check_seed(seed: object, name: str = "seed") -> int:
     """A non-negative integer seed for ``numpy.random.default_rng``."""
     return check_int(seed, name, minimum=0)
+
+
+def scaled(scale: float, arr: np.ndarray, name: str) -> np.ndarray:
+    """``scale * arr``, or ``ValueError`` naming ``name`` (the scale) if that overflows."""
+    with np.errstate(over="ignore"):
+        out = scale * arr
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name}: expected a scale that keeps the values finite in float64, "
+                         f"got {scale}")
+    return out

@@ -22,6 +22,7 @@ GRU's ``r, z, n``) and returned in PyTorch's order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -302,8 +303,8 @@ def _check_params(params, cls):
     return _checks.check_instance(params, "params", cls)  # the container checked its values
 
 
-def _check_xs(xs, params):
-    arr, batched = _checks.as_sequence(xs, "xs", size=params.n_in)
+def _check_xs(xs, params, name="xs"):
+    arr, batched = _checks.as_sequence(xs, name, size=params.n_in)
     return (arr if batched else arr[:, None, :]), batched
 
 
@@ -419,6 +420,24 @@ def _outputs(params, hs):
     return ys.reshape(T, B, -1)
 
 
+def _finite_run(run):
+    """A cell's forward pass under ``errstate``, its overflow reported rather than returned."""
+    @functools.wraps(run)
+    def checked(params, xs3, *states):
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = run(params, xs3, *states)
+        arrays = (cache.hs, cache.acts, getattr(cache, "cs", cache.hs))
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise FloatingPointError(
+                "params, xs, h0: the gate pre-activations overflowed float64 (weights, inputs "
+                "or initial state too large); use smaller values"
+            )
+        return cache
+
+    return checked
+
+
+@_finite_run
 def _lstm_run(params, xs3, h0, c0):
     T, B, _ = xs3.shape
     H = params.n_hidden
@@ -608,7 +627,7 @@ def lstm_bptt(params, xs, targets, *, loss="mse", mask=None, h0=None, c0=None):
 
 def _single_sequence(xs, params, name="xs"):
     """Validate one unbatched sequence ``(T, I)``; returned as ``(T, 1, I)``."""
-    arr, batched = _check_xs(xs, params)
+    arr, batched = _check_xs(xs, params, name)
     if batched:
         raise ValueError(
             f"{name}: expected one sequence of shape (T, I) with I={params.n_in}, "
@@ -722,6 +741,7 @@ class _GRUCache:
     ys: np.ndarray  # (T, B, O)
 
 
+@_finite_run
 def _gru_run(params, xs3, h0):
     T, B, _ = xs3.shape
     H = params.n_hidden
@@ -1007,7 +1027,7 @@ def gated_decay_curve(cell="lstm", *, forget_bias=None, n_hidden=32, T=100, seed
     """
     _checks.check_name(cell, "cell", ("lstm", "gru"))
     _checks.check_name(loss, "loss", losses.LOSSES)
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
     seed = _checks.check_seed(seed)
     if cell == "lstm":
@@ -1019,7 +1039,7 @@ def gated_decay_curve(cell="lstm", *, forget_bias=None, n_hidden=32, T=100, seed
     else:
         params = gru_init(n_in, n_hidden, n_out, seed=seed)
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, params.n_in))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
     if loss == "mse":
         targets = rng.standard_normal((T, params.n_out))
     else:

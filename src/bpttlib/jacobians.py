@@ -367,7 +367,7 @@ def _last_step_grad(params, trace_or_scaled, loss, targets, act, scaled):
     shifted = z - z.max()
     with np.errstate(over="ignore", invalid="ignore"):  # 0 · inf is replaced by 0 below
         big = np.where(shifted == 0.0, 0.0, shifted * np.power(10.0, c))
-    dy = losses.softmax(big)
+    dy = losses.softmax(np.maximum(big, -np.finfo(np.float64).max))  # exp(-max) = 0 exactly
     dy[int(targets[-1])] -= 1.0
     W_y, log_w = _unit_matrix(params.W_y)
     return (log_w, dy @ W_y) if math.isfinite(log_w) else (0.0, np.zeros(params.n_hidden))
@@ -546,7 +546,7 @@ def decay_curve(spectral_radius: float, activation: str = "tanh", *, n_hidden: i
     else:  # W_s = rho · (a unit-radius matrix), so σ_max scales with rho
         sigma = rho * _unit_sigma_max(kind, params.n_hidden, seed)
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, params.n_in))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
     if loss == "mse":
         targets = rng.standard_normal((T, params.n_out))
     else:

@@ -38,6 +38,8 @@ def check_targets(loss: str, targets: object, T: int, B: int | None, O: int) -> 
         float64 targets for ``"mse"``, int64 class indices for ``"xent"``.
     """
     _checks.check_name(loss, "loss", LOSSES)
+    T, O = _checks.check_size(T, "T"), _checks.check_size(O, "O")
+    B = None if B is None else _checks.check_size(B, "B")
     batch = () if B is None else (B,)
     if loss == "mse":
         arr = _checks.as_float_array(targets, "targets", finite=False)
@@ -124,14 +126,46 @@ def _finite_loss(loss: float, dy: np.ndarray, ys: np.ndarray, ds: np.ndarray | N
     )
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Numerically stable ``log softmax`` over the last axis (shift by the maximum)."""
+def _logits(z: object) -> np.ndarray:
+    z = _checks.as_float_array(z, "z")
+    if z.ndim < 1 or z.shape[-1] < 1:
+        raise ValueError(f"z: expected shape (..., O) with O >= 1, got {_checks.shape_str(z.shape)}")
+    return z
+
+
+def log_softmax(z: object) -> np.ndarray:
+    """Numerically stable ``log softmax`` over the last axis (shift by the maximum).
+
+    Parameters
+    ----------
+    z : array_like, shape (..., O)
+        Finite logits, ``O >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape like ``z``
+        ``z − max z − log Σ exp(z − max z)``: finite, or ``-inf`` where a probability
+        underflows to zero.
+    """
+    z = _logits(z)
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax over the last axis."""
+def softmax(z: object) -> np.ndarray:
+    """Numerically stable softmax over the last axis.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., O)
+        Finite logits, ``O >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape like ``z``
+        Probabilities in ``[0, 1]`` summing to 1 along the last axis.
+    """
+    z = _logits(z)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 

@@ -59,6 +59,7 @@ def spectral_radius(W: object) -> float:
     Returns
     -------
     float
+        ``inf`` only if ``ρ(W)`` itself exceeds the float64 range (entries near 1.8e308).
 
     Notes
     -----
@@ -66,7 +67,11 @@ def spectral_radius(W: object) -> float:
     Book label: eq-jacobian-bound.
     """
     W = _square(W, "W")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
+    top = float(np.max(np.abs(W)))
+    if top == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):  # ρ(W) = s ρ(W/s): LAPACK never sees huge entries
+        return float(np.float64(top) * np.max(np.abs(np.linalg.eigvals(W / top))))
 
 
 def singular_values(W: object) -> np.ndarray:
@@ -79,6 +84,7 @@ def singular_values(W: object) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (min(m, n),)
+        ``inf`` only where a singular value exceeds the float64 range.
 
     Notes
     -----
@@ -87,7 +93,11 @@ def singular_values(W: object) -> np.ndarray:
     """
     W = _checks.as_float_array(W, "W")
     _checks.check_ndim(W, "W", (2,), "(m, n)")
-    return np.linalg.svd(W, compute_uv=False)
+    top = float(np.max(np.abs(W), initial=0.0))
+    if top == 0.0:
+        return np.zeros(min(W.shape))
+    with np.errstate(over="ignore"):  # σ(W) = s σ(W/s): LAPACK never sees huge entries
+        return top * np.linalg.svd(W / top, compute_uv=False)
 
 
 def _square(W: object, name: str) -> np.ndarray:

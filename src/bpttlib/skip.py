@@ -179,6 +179,10 @@ def skip_decay_curve(spectral_radius, d, *, skip_radius=0.5, activation="tanh", 
     params = rnn.init(1, n_hidden, 1, spectral_radius=spectral_radius, seed=seed, kind=kind)
     W_d = matrices.make(kind, params.n_hidden, skip_radius, seed + 1, rho_name="skip_radius")
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, 1))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, 1)), "input_scale")
     targets = rng.standard_normal((T, 1))
-    return skip_decay(params, W_d, d, xs, targets, activation=activation)
+    try:
+        return skip_decay(params, W_d, d, xs, targets, activation=activation)
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"spectral_radius, skip_radius, input_scale: too large for "
+                                 f"float64 ({exc})") from None

@@ -20,6 +20,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+import functools
 from functools import partial
 
 import numpy as np
@@ -48,6 +49,32 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
+def _checked_update(update):
+    """Wrap an optimizer's ``update``: ``grads`` must match ``params``; the arithmetic runs
+    under ``errstate`` and an overflow is reported by :func:`_update` (FloatingPointError)."""
+    @functools.wraps(update)
+    def checked(self, params, grads, state):
+        ptree.fields(params, "params")
+        ptree.check_like(grads, params, "grads")
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, state = update(self, params, grads, state)
+        if not all(np.isfinite(a).all() for a in _state_arrays(state)):
+            raise FloatingPointError(f"grads: the {type(self).__name__} state (moving averages "
+                                     f"of g or g²) overflowed float64; clip the gradient")
+        return params, state
+
+    return checked
+
+
+def _state_arrays(state) -> list:
+    """The arrays of an optimizer state: ``None``, a dict, or a tuple of those and a count."""
+    if isinstance(state, dict):
+        return list(state.values())
+    if isinstance(state, tuple):
+        return [a for s in state for a in _state_arrays(s)]
+    return []
+
+
 def _lr(lr) -> float:
     return _checks.check_real(lr, "lr", positive=True)
 
@@ -64,6 +91,7 @@ class SGD:
     def init(self, params):
         return None
 
+    @_checked_update
     def update(self, params, grads, state):
         return _update(params, ptree.apply(lambda p, g: p - self.lr * g, params, grads)), state
 
@@ -84,6 +112,7 @@ class Momentum:
     def init(self, params):
         return ptree.apply(np.zeros_like, params)
 
+    @_checked_update
     def update(self, params, grads, state):
         v = ptree.apply(lambda g, v: self.momentum * v + g, grads, state)
         return _update(params, ptree.apply(lambda p, v: p - self.lr * v, params, v)), v
@@ -106,6 +135,7 @@ class RMSprop:
     def init(self, params):
         return ptree.apply(np.zeros_like, params)
 
+    @_checked_update
     def update(self, params, grads, state):
         r = ptree.apply(lambda g, r: self.decay * r + (1 - self.decay) * g * g, grads, state)
         step = ptree.apply(lambda g, r: g / (np.sqrt(r) + self.eps), grads, r)
@@ -131,6 +161,7 @@ class Adam:
     def init(self, params):
         return (0, ptree.apply(np.zeros_like, params), ptree.apply(np.zeros_like, params))
 
+    @_checked_update
     def update(self, params, grads, state):
         t, m, v = state
         t += 1
@@ -238,6 +269,9 @@ def _gradient(objective, params, batch) -> tuple[float, object, float]:
             result = objective(params, batch)
     except FloatingPointError as exc:  # the kernels refuse to return NaN/Inf states
         raise _Stop(f"the forward pass overflowed ({exc})") from None
+    except (TypeError, ValueError) as exc:  # a batch the objective rejects, or its own bug
+        raise type(exc)(f"objective, data: objective(params, batch) raised on the batch from "
+                        f"data: {exc}") from exc
     if not isinstance(result, tuple) or len(result) != 2:
         raise TypeError(f"objective: expected it to return a tuple (loss, grads), got "
                         f"{type(result).__name__}")
@@ -446,6 +480,10 @@ def _progress(total: int, desc: str):
 
 def _objective(grad_fn, **options):
     def objective(params, batch):
+        if not isinstance(batch, tuple) or len(batch) != 3:
+            raise TypeError(f"batch: expected a tuple (xs, targets, mask), got "
+                            f"{type(batch).__name__}"
+                            + (f" of length {len(batch)}" if isinstance(batch, tuple) else ""))
         xs, targets, mask = batch
         return grad_fn(params, xs, targets, mask=mask, **options)
 
