@@ -119,8 +119,9 @@ def rel_errors(a: object, b: object) -> tuple[tuple[str, float], ...]:
     if type(a) is not type(b):
         raise TypeError(f"b: expected {type(a).__name__} like a, got {type(b).__name__}")
     out = []
+    names = _array_fields(a, "a")
     _array_fields(b, "b")
-    for name in _array_fields(a, "a"):
+    for name in names:
         x = np.asarray(getattr(a, name), dtype=np.float64)
         y = np.asarray(getattr(b, name), dtype=np.float64)
         if x.shape != y.shape:
