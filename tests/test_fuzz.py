@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from test_params import WithDerived
 
 from bpttlib import (
     activations,
@@ -95,8 +96,9 @@ def rnn_call(rng):
     p = _rnn(rng)
     xs = _seq(rng, T, batch=B)
     targets = rng.standard_normal((T, 2) if B is None else (T, B, 2))
-    return dict(params=p, xs=xs, targets=targets, activation=str(rng.choice(activations.ACTIVATIONS)),
-                loss="mse", mask=None, s0=None)
+    activation = str(rng.choice(activations.ACTIVATIONS))
+    return dict(params=p, xs=xs, targets=targets, activation=activation, loss="mse", mask=None,
+                s0=None)
 
 
 def lstm_call(rng):
@@ -129,7 +131,7 @@ def fit_call(rng):
 
 
 def optimizer_step(optimizer, params, grads):
-    """One update of an optimizer built by the fuzzer: ``optimizer.update(params, grads, init)``."""
+    """One update of a fuzzed optimizer: ``optimizer.update(params, grads, init(params))``."""
     if not isinstance(optimizer, (train.SGD, train.Momentum, train.RMSprop, train.Adam)):
         raise TypeError(f"optimizer: expected an optimizer, got {type(optimizer).__name__}")
     return optimizer.update(params, grads, optimizer.init(params))
@@ -210,9 +212,9 @@ CASES = [
          frozenset({"inf", "-inf"})),
     Case(jacobians.spectral_radius, lambda r: dict(W=_rnn(r)), {"W": "rnn_params"},
          frozenset({"inf"})),
-    Case(jacobians.grad_decay, lambda r: _drop(rnn_call(r) | dict(xs=_seq(r, 5),
-                                                                  targets=r.standard_normal((5, 2))),
-                                               "mask"),
+    Case(jacobians.grad_decay,
+         lambda r: _drop(rnn_call(r) | dict(xs=_seq(r, 5), targets=r.standard_normal((5, 2))),
+                         "mask"),
          {"params": "rnn_params", "xs": "array", "targets": "array", "activation": "name",
           "loss": "name", "s0": "array"}, frozenset({"-inf"})),
     Case(jacobians.decay_curve, lambda r: dict(spectral_radius=1.1, activation="tanh",
@@ -291,7 +293,8 @@ CASES = [
     # tasks
     Case(tasks.adding_problem, lambda r: dict(n=2, T=6, seed=1),
          {"n": "int", "T": "int", "seed": "int"}),
-    Case(tasks.copy_task, lambda r: dict(n=2, T=3, seed=1), {"n": "int", "T": "int", "seed": "int"}),
+    Case(tasks.copy_task, lambda r: dict(n=2, T=3, seed=1),
+         {"n": "int", "T": "int", "seed": "int"}),
     Case(tasks.agreement_task, lambda r: dict(n=2, T=5, seed=1, attractors=True),
          {"n": "int", "T": "int", "seed": "int"}),
     Case(tasks.copy_baseline, lambda r: dict(T=5), {"T": "int"}),
@@ -362,21 +365,9 @@ def _scaled(p, factor):
     return p.map(lambda a: np.clip(a * 1.0, -1.0, 1.0) * factor)
 
 
-class InitFalse:
-    """Built in :func:`mutants`: a dataclass container with a derived ``init=False`` field."""
-
-
 def _init_false_container(p):
-    @dataclasses.dataclass(frozen=True)
-    class Grads:
-        W_x: np.ndarray
-        W_s: np.ndarray
-        size: int = dataclasses.field(init=False, default=0)
-
-        def __post_init__(self):
-            object.__setattr__(self, "size", self.W_x.size + self.W_s.size)
-
-    return Grads(np.array(p.W_x), np.array(p.W_s))
+    """A user container with a derived ``init=False`` field (see tests/test_params.py)."""
+    return WithDerived(np.array(p.W_x), np.array(p.W_s))
 
 
 def _broken_container(p, field, value):

@@ -329,7 +329,7 @@ def test_bad_input_decay_curve(kwargs, exc, match):
         jacobians.decay_curve(args.pop("spectral_radius"), args.pop("activation"), **args)
 
 
-# ---- issue 16: finite or -inf under huge but finite inputs; hand-built traces ---------------------
+# ---- issue 16: finite or -inf for huge but finite inputs; hand-built traces ---------------------
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "linear"])
 @pytest.mark.parametrize("rho", [1e200, 1e300])

@@ -90,7 +90,8 @@ def test_exploding_gradients_raise_instead_of_inf(fn):
 
 def test_loss_overflow_raises():
     from bpttlib import losses
-    with pytest.raises(FloatingPointError, match="outputs: expected values small enough for a finite loss"):
+    with pytest.raises(FloatingPointError,
+                       match="outputs: expected values small enough for a finite loss"):
         losses.mse(np.full((2, 1), 1e200), np.zeros((2, 1)))
 
 

@@ -129,7 +129,8 @@ def _finite_loss(loss: float, dy: np.ndarray, ys: np.ndarray, ds: np.ndarray | N
 def _logits(z: object) -> np.ndarray:
     z = _checks.as_float_array(z, "z")
     if z.ndim < 1 or z.shape[-1] < 1:
-        raise ValueError(f"z: expected shape (..., O) with O >= 1, got {_checks.shape_str(z.shape)}")
+        raise ValueError(f"z: expected shape (..., O) with O >= 1, got "
+                         f"{_checks.shape_str(z.shape)}")
     return z
 
 
@@ -153,17 +154,10 @@ def log_softmax(z: object) -> np.ndarray:
 
 
 def softmax(z: object) -> np.ndarray:
-    """Numerically stable softmax over the last axis.
+    """Numerically stable softmax over the last axis: ``exp`` of :func:`log_softmax`.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., O)
-        Finite logits, ``O >= 1``.
-
-    Returns
-    -------
-    numpy.ndarray, shape like ``z``
-        Probabilities in ``[0, 1]`` summing to 1 along the last axis.
+    ``z`` is as for :func:`log_softmax`; the result, shaped like ``z``, holds probabilities
+    in ``[0, 1]`` that sum to 1 along the last axis.
     """
     z = _logits(z)
     e = np.exp(z - z.max(axis=-1, keepdims=True))

@@ -319,8 +319,9 @@ def forward_validated(params: RNNParams, xs: np.ndarray, act: activations.Activa
         )
     if not finite[2]:
         raise FloatingPointError(
-            f"forward: the outputs y_t overflowed float64 at step t={_overflow_step(outputs) + 1}; "
-            f"the output weights in params (W_y, b_y) are too large"
+            f"forward: the outputs y_t overflowed float64 at step "
+            f"t={_overflow_step(outputs) + 1}; the output"
+            f" weights in params (W_y, b_y) are too large"
         )
     return Trace(_readonly(states), _readonly(preacts), _readonly(outputs))
 

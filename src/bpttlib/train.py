@@ -511,7 +511,8 @@ def task_data(task: str, *, batch_size: int, T: int, seed: int = 0) -> Callable[
     Parameters
     ----------
     task : {"adding", "copy", "agreement"}
-        A key of :data:`bpttlib.tasks.TASKS`: :func:`bpttlib.tasks.adding_problem` (many-to-one, mse),
+        A key of :data:`bpttlib.tasks.TASKS`:
+        :func:`bpttlib.tasks.adding_problem` (many-to-one, mse),
         :func:`bpttlib.tasks.copy_task` (many-to-many, xent),
         :func:`bpttlib.tasks.agreement_task` (many-to-one, xent).
     batch_size : int
