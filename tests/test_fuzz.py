@@ -250,6 +250,11 @@ CASES = [
                         path="full", h0=None, c0=None),
          {"params": "lstm_params", "trace_or_xs": "array", "path": "name", "h0": "array",
           "c0": "array"}, frozenset({"-inf"})),
+    Case(gated.lstm_cell_jacobian_norms,
+         lambda r: dict(params=(p := gated.lstm_init(2, 3, 2, seed=0)),
+                        trace_or_xs=gated.lstm_forward(p, _seq(r, 4)), path="full"),
+         {"params": "lstm_params", "trace_or_xs": "lstm_trace", "path": "name"},
+         frozenset({"-inf"})),
     Case(gated.gated_decay_curve, lambda r: dict(cell="gru", forget_bias=None, n_hidden=3, T=8,
                                                  seed=0, input_scale=1.0, loss="mse", n_in=1,
                                                  n_out=1),
@@ -421,6 +426,11 @@ def mutants(kind: str, valid, rng) -> list:
             _broken_container(p, first, np.asarray(getattr(p, first), dtype=object)),
             _init_false_container(rnn.init(2, 3, 2)),
         ]
+    if kind == "lstm_trace":
+        t, fields = valid, ("states", "cells", "gates")
+        return common + [_broken_trace(t, f, v) for f in fields for v in (
+            None, "abc", getattr(t, f).tolist(), getattr(t, f).astype(object),
+            getattr(t, f) + 1j, getattr(t, f)[:-1], _with(getattr(t, f), 0, math.nan))]
     if kind == "trace":
         t = valid
         return common + [

@@ -636,6 +636,23 @@ def _single_sequence(xs, params, name="xs"):
     return arr
 
 
+def _check_lstm_trace(trace, params):
+    """A (possibly hand-built) trace of one sequence: every field a finite real array of the
+    shape :func:`lstm_forward` gives, ``states, cells (T+1, H)``, ``gates (T, 4H)``."""
+    H = params.n_hidden
+    arrays = {f: _checks.as_float_array(getattr(trace, f), f"trace_or_xs.{f}")
+              for f in ("states", "cells", "gates", "outputs")}
+    T = arrays["gates"].shape[0] if arrays["gates"].ndim == 2 else -1
+    want = {"states": (T + 1, H), "cells": (T + 1, H), "gates": (T, 4 * H),
+            "outputs": (T, params.n_out)}
+    if T < 1 or any(arrays[f].shape != shape for f, shape in want.items()):
+        got = ", ".join(f"{f} {_checks.shape_str(a.shape)}" for f, a in arrays.items())
+        raise ValueError(f"trace_or_xs: expected the trace of one sequence, states and cells "
+                         f"(T+1, H), gates (T, 4H), outputs (T, O) with H={H}, "
+                         f"O={params.n_out}, got {got}")
+    return LSTMTrace(**arrays)
+
+
 def lstm_cell_jacobian_norms(params, trace_or_xs, *, path="full", h0=None, c0=None):
     """``log10 ‖∂c_T/∂c_k‖₂`` for ``k = 0 … T`` along one LSTM sequence.
 
@@ -674,12 +691,7 @@ def lstm_cell_jacobian_norms(params, trace_or_xs, *, path="full", h0=None, c0=No
     _checks.check_name(path, "path", ("full", "direct"))
     H = params.n_hidden
     if isinstance(trace_or_xs, LSTMTrace):
-        trace = trace_or_xs
-        if trace.states.ndim != 2 or trace.states.shape[1] != H:
-            raise ValueError(
-                f"trace_or_xs: expected the trace of one sequence, states of shape (T+1, H) "
-                f"with H={H}, got {_checks.shape_str(trace.states.shape)}"
-            )
+        trace = _check_lstm_trace(trace_or_xs, params)
         cache = _LSTMCache(trace.states[:, None], trace.cells[:, None],
                            _swap_last_blocks(trace.gates, H)[:, None], trace.outputs[:, None],
                            np.tanh(trace.cells[1:, None]))
