@@ -357,11 +357,12 @@ def _last_step_grad(params, trace_or_scaled, loss, targets, act, scaled):
         raise FloatingPointError("grad_decay: the output y_T overflowed float64; the output "
                                  "weights in params (W_y, b_y) are too large")
     if loss == "mse":
-        d, log_d = _unit_matrix(2.0 * (z - s * targets[-1]))
+        # 2 (z − s d) = 4 (z/2 − s d/2): halved first, so that z near 1.8e308 cannot overflow
+        d, log_d = _unit_matrix(0.5 * z - (0.5 * s) * targets[-1])
         W_y, log_w = _unit_matrix(params.W_y)
         if not math.isfinite(log_d + log_w):
             return 0.0, np.zeros(params.n_hidden)
-        return c + log_d + log_w, d @ W_y
+        return c + math.log10(4.0) + log_d + log_w, d @ W_y
     # softmax(10^c z) - onehot: shift by the max first, so the scaled logits are <= 0 and
     # exp() can only underflow (to the exact limit, a one-hot softmax)
     shifted = z - z.max()
