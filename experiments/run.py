@@ -63,9 +63,11 @@ CONFIG = {
 }
 
 # The reduced rerun of tests/test_experiments.py (about a minute): the adding problem's settings
-# at T = 100 only, three models, one seed, the first 1000 of the 2000 steps.
+# at T = 100 only, the tanh RNN and the GRU, one seed, the first 1000 of the 2000 steps. (Not
+# the LSTM: one of its stored seeds learns T = 100 only after step 1000, so no margin-safe claim
+# about it holds at that step.)
 REDUCED = {
-    "adding": dict(CONFIG["adding"], models=["rnn", "lstm", "gru"], lengths=[100], seeds=[0],
+    "adding": dict(CONFIG["adding"], models=["rnn", "gru"], lengths=[100], seeds=[0],
                    steps=1000),
 }
 

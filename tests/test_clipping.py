@@ -261,3 +261,19 @@ def test_cliff_descent_reports_an_overflowing_step():
         clipping.cliff_descent(w, b, lr=1e10, steps=1)
     with pytest.raises(ValueError, match=r"^lr"):
         clipping.cliff_descent(1.0, 0.0, lr=0.0, steps=1)
+
+
+def test_cliff_target_is_checked_instead_of_returning_inf():
+    """Issue 16: cliff_grad(target=1e308) returned (-inf, -inf), documented "always finite",
+    and cliff_descent then blamed lr."""
+    with pytest.raises(ValueError, match=r"^target: expected a number in \[0, 1\]"):
+        cliff_grad(1.0, 0.0, target=1e308)
+    with pytest.raises(ValueError, match=r"^target: expected a number in \[0, 1\]"):
+        clipping.cliff_descent(1.0, 0.0, lr=0.1, steps=2, target=-0.5)
+    gw, gb = cliff_grad(1e6, 1e6, target=1.0)
+    assert np.isfinite([gw, gb]).all()
+
+
+def test_cliff_sizes_have_a_clear_limit():
+    with pytest.raises(ValueError, match=r"^steps: expected a size giving at most"):
+        cliff_loss(np.zeros(10_000), np.zeros((10_000, 1)), steps=50)

@@ -214,7 +214,7 @@ def test_loading_an_unknown_experiment_is_named():
 
 # ---- the claims, re-run -----------------------------------------------------------------------
 
-GATED_MARGIN = 0.05  # gated cells: held-out loss below 5 % of the baseline after 1000 steps
+GATED_MARGIN = 0.05  # the GRU: held-out loss below 5 % of the baseline after 1000 steps
 RNN_MARGIN = 0.5     # tanh RNN: still above half the baseline after 1000 steps
 
 
@@ -253,7 +253,7 @@ def test_the_reduced_run_refuses_to_overwrite_the_stored_data():
 
 
 @pytest.mark.slow
-def test_reduced_rerun_gated_cells_learn_the_adding_problem_and_the_tanh_rnn_does_not(tmp_path):
+def test_reduced_rerun_the_gru_learns_the_adding_problem_and_the_tanh_rnn_does_not(tmp_path):
     """``experiments/run.py --reduced``: T = 100, 1000 steps, the script's own code path."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(RUN_PY), "--reduced", "--out", str(tmp_path)],
@@ -266,8 +266,7 @@ def test_reduced_rerun_gated_cells_learn_the_adding_problem_and_the_tanh_rnn_doe
     ratio = {r["model"]: r["ratio"].median for r in table}   # one seed: its value
     solved = {r["model"]: r["solved"].median for r in table}
     print(f"\nreduced rerun ({seconds:.0f} s): loss / baseline {ratio}, solved {solved}")
-    assert ratio["lstm"] < GATED_MARGIN and ratio["gru"] < GATED_MARGIN, ratio
-    assert solved["lstm"] > 0.5 and solved["gru"] > 0.5, solved
+    assert ratio["gru"] < GATED_MARGIN and solved["gru"] > 0.5, (ratio, solved)
     assert ratio["rnn"] > RNN_MARGIN and solved["rnn"] < 0.25, (ratio, solved)
     # same code, same seed: the held-out loss before training is the stored one (later points
     # of a training curve are chaotic and differ across CPUs, so they are not compared)

@@ -405,3 +405,20 @@ def test_exploding_gradient_raises_instead_of_returning_inf(cell):
     huge = dataclasses.replace(p, W_y=np.full(p.W_y.shape, 1e308), W_x=np.ones(p.W_x.shape))
     with pytest.raises(FloatingPointError, match=r"^params: the outputs"):
         (gated.lstm_forward if cell == "lstm" else gated.gru_forward)(huge, xs + 1.0)
+
+
+@pytest.mark.parametrize("field, value, exc, pattern", [
+    ("cells", None, TypeError, r"^trace_or_xs\.cells: expected an array of real numbers"),
+    ("gates", "complex", TypeError, r"^trace_or_xs\.gates: .*got dtype complex128"),
+    ("gates", "narrow", ValueError, r"^trace_or_xs: expected the trace of one sequence"),
+])
+def test_hand_built_lstm_traces_are_checked(field, value, exc, pattern):
+    """Issue 16 (like rnn.Trace): hand-built fields gave TypeError/IndexError from numpy."""
+    p = gated.lstm_init(2, 3, 1, seed=0)
+    tr = gated.lstm_forward(p, np.ones((4, 2)))
+    value = {"complex": tr.gates + 1j, "narrow": tr.gates[:, :4]}.get(value, value)
+    with pytest.raises(exc, match=pattern):
+        gated.lstm_cell_jacobian_norms(p, dataclasses.replace(tr, **{field: value}))
+    listed = dataclasses.replace(tr, gates=tr.gates.tolist())
+    assert_allclose(gated.lstm_cell_jacobian_norms(p, listed),
+                    gated.lstm_cell_jacobian_norms(p, tr), rtol=0, atol=0)

@@ -80,3 +80,32 @@ def test_all_zero_fields_have_zero_error():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_complex_fields_are_refused_not_skipped():
+    """Issue 16: rel_errors returned () and max_rel_error 0.0 for complex fields."""
+    @dataclasses.dataclass(frozen=True)
+    class C:
+        W: np.ndarray
+
+    with pytest.raises(TypeError, match=r"^a\.W: expected an array of real numbers"):
+        gradcheck.rel_errors(C(np.ones(2) + 1j), C(np.ones(2) + 1j))
+    with pytest.raises(TypeError, match=r"^b\.W: expected an array of real numbers"):
+        gradcheck.max_rel_error(C(np.ones(2)), C(np.ones(2) + 1j))
+
+
+def test_rel_errors_of_huge_fields_do_not_overflow():
+    p = rnn.init(1, 2, 1, seed=0).map(lambda a: np.full(a.shape, 1.7e308))
+    q = p.map(lambda a: -a)
+    assert_allclose(gradcheck.max_rel_error(p, q), 2.0, rtol=1e-15)
+
+
+def test_numerical_grads_blames_loss_fn_and_eps():
+    """Issue 16: an overflowing difference quotient blamed W_x (the container's check)."""
+    p = rnn.init(1, 2, 1, seed=0)
+    # a cliff at p: L jumps from -1.7e308 to +1.7e308, so L(θ+ε) − L(θ−ε) overflows
+    cliff = lambda q: 1.7e308 * float(np.tanh(1e9 * (q.W_x[0, 0] - p.W_x[0, 0])))  # noqa: E731
+    with pytest.raises(FloatingPointError, match=r"^loss_fn: the central difference"):
+        gradcheck.numerical_grads(cliff, p)
+    with pytest.raises(ValueError, match=r"^eps: expected a step that keeps params\.W_x finite"):
+        gradcheck.numerical_grads(lambda q: 0.0, p.map(lambda a: a + 1.7e308), eps=1e308)

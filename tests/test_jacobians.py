@@ -1,5 +1,7 @@
 """Tests for bpttlib.jacobians: step Jacobians, log-space products, the bound, decay curves."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -325,3 +327,84 @@ def test_bad_input_decay_curve(kwargs, exc, match):
     args = dict(spectral_radius=1.0, activation="tanh") | kwargs
     with pytest.raises(exc, match=match):
         jacobians.decay_curve(args.pop("spectral_radius"), args.pop("activation"), **args)
+
+
+# ---- issue 16: finite or -inf for huge but finite inputs; hand-built traces ---------------------
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "linear"])
+@pytest.mark.parametrize("rho", [1e200, 1e300])
+def test_decay_curve_stays_in_log_space_for_huge_radii(act, rho):
+    """Was: NaN in log10_norm/log10_bound and +inf from sqrt(u @ u) overflowing."""
+    curve = jacobians.decay_curve(rho, act, n_hidden=4, T=30, kind="orthogonal")
+    for logs in (curve.log10_norm, curve.log10_bound):
+        assert not np.isnan(logs).any() and not (logs == np.inf).any()
+    assert np.isfinite(curve.log10_norm[-1])
+    # W_s = rho · Q exactly: the slope per step of the bound is log10(γ rho)
+    slope = np.diff(curve.log10_bound)
+    assert_allclose(-slope, np.log10(activations.gamma(act) * rho), rtol=1e-12)
+
+
+@pytest.mark.parametrize("rho", [2.0, 1e300])
+def test_decay_curve_is_exact_for_huge_orthogonal_linear_rnns(rho):
+    """Linear units, ``W_s = ρ Q``: ``‖g Q^{T−k}‖ ρ^{T−k}`` gives exactly
+    ``log10_norm[k] − log10_norm[T] = (T − k) log10 ρ``, also where ρ^{T−k} is far beyond
+    float64 (the products are taken with ``W_s / max |W_s|``)."""
+    curve = jacobians.decay_curve(rho, "linear", n_hidden=4, T=20, kind="orthogonal")
+    assert_allclose(curve.log10_norm - curve.log10_norm[-1], (20 - curve.k) * np.log10(rho),
+                    rtol=1e-12, atol=1e-9)
+
+
+def test_decay_curve_blames_the_radius_when_nothing_is_representable():
+    with pytest.raises(ValueError, match=r"^spectral_radius: expected a spectral radius"):
+        jacobians.decay_curve(1.7e308, n_hidden=4, T=5)
+    with pytest.raises(FloatingPointError, match=r"^spectral_radius: 1\.7e\+308"):
+        jacobians.decay_curve(1.7e308, n_hidden=4, T=5, kind="orthogonal")
+    with pytest.raises(ValueError, match=r"^input_scale: expected a scale"):
+        jacobians.decay_curve(0.9, n_hidden=4, T=5, input_scale=1.7e308)
+
+
+def test_grad_decay_with_huge_output_weights_has_no_nan():
+    p = rnn.init(2, 3, 2, seed=1)
+    p = rnn.RNNParams(p.W_x, p.W_s, p.b_s, p.W_y * 1e300, p.b_y)
+    xs = np.random.default_rng(0).standard_normal((6, 2))
+    try:
+        curve = jacobians.grad_decay(p, xs, np.zeros((6, 2)))
+    except FloatingPointError as exc:  # allowed: the outputs 1e300 · s overflow the loss
+        assert str(exc).startswith("params:")
+    else:
+        assert not np.isnan(curve.log10_norm).any()
+
+
+def hand_built(trace, **fields):
+    return rnn.Trace(**{**dataclasses.asdict(trace), **fields})
+
+
+@pytest.mark.parametrize("fn", [jacobians.step_jacobians,
+                                lambda p, tr: jacobians.product_norms(p, tr, 3),
+                                lambda p, tr: jacobians.log_product_norms(p, tr, 3)])
+@pytest.mark.parametrize("field, value, exc, pattern", [
+    ("states", None, TypeError, r"^trace\.states: expected an array of real numbers, got None"),
+    ("preacts", "abc", TypeError, r"^trace\.preacts: expected an array of real numbers, got str"),
+    ("preacts", "object", ValueError, r"^trace\.preacts: .*dtype object"),
+    ("preacts", "complex", TypeError, r"^trace\.preacts: expected an array of real numbers, "
+                                      r"got dtype complex128"),
+])
+def test_hand_built_traces_are_checked_field_by_field(fn, field, value, exc, pattern):
+    """Was: AttributeError for None/str, numpy's ufunc error for objects, and complex preacts
+    silently losing their imaginary part."""
+    p = rnn.init(2, 3, 1, seed=0)
+    trace = rnn.forward(p, np.ones((4, 2)))
+    if value == "object":
+        value = trace.preacts.astype(object)
+    elif value == "complex":
+        value = trace.preacts + 1j
+    with pytest.raises(exc, match=pattern):
+        fn(p, hand_built(trace, **{field: value}))
+
+
+def test_hand_built_trace_from_lists_equals_the_real_one():
+    p = rnn.init(2, 3, 1, seed=0)
+    trace = rnn.forward(p, np.ones((4, 2)))
+    listed = hand_built(trace, states=trace.states.tolist(), preacts=trace.preacts.tolist())
+    assert_allclose(jacobians.log_product_norms(p, listed, 4),
+                    jacobians.log_product_norms(p, trace, 4), rtol=0, atol=0)

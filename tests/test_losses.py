@@ -176,3 +176,18 @@ def test_complex_and_object_arrays_rejected():
 def test_dataclass_check():
     with pytest.raises(TypeError, match="params: expected a parameter container"):
         _checks.check_dataclass({"W": np.eye(2)}, "params")
+
+
+@pytest.mark.parametrize("fn", [losses.softmax, losses.log_softmax])
+@pytest.mark.parametrize("z, exc", [(None, TypeError), ([[1.0], [2.0, 3.0]], ValueError),
+                                    (np.array([np.nan, 1.0]), ValueError),
+                                    (np.zeros((2, 0)), ValueError)])
+def test_softmax_checks_its_logits(fn, z, exc):
+    """Issue 16 fuzz: AttributeError for lists, NaN results for NaN logits."""
+    with pytest.raises(exc, match=r"^z: "):
+        fn(z)
+
+
+def test_check_targets_checks_its_sizes():
+    with pytest.raises(TypeError, match=r"^T: expected an integer"):
+        losses.check_targets("xent", np.zeros(3, dtype=int), 3.0, None, 2)

@@ -100,3 +100,19 @@ def test_power_norms_overflow_is_inf_not_nan():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("fn", [matrices.spectral_radius,
+                                lambda W: matrices.singular_values(W)[0]])
+def test_huge_matrices_are_measured_without_overflow(fn):
+    """ρ(cW) = c ρ(W) and σ(cW) = c σ(W): computed on W / max|W|, so entries near 1e300 give the
+    exact answer rather than LAPACK's inf."""
+    W = np.random.default_rng(0).standard_normal((4, 4))
+    assert_allclose(fn(1e300 * W), 1e300 * fn(W), rtol=1e-12)
+
+
+def test_make_names_the_callers_radius():
+    with pytest.raises(ValueError, match=r"^skip_radius: expected a spectral radius"):
+        matrices.make("gaussian", 4, 1.7e308, rho_name="skip_radius")
+    assert_allclose(matrices.make("nonnormal", 4, 0.9, 3), matrices.nonnormal(4, 0.9, 3),
+                    rtol=0, atol=0)

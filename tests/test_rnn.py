@@ -90,7 +90,8 @@ def test_exploding_gradients_raise_instead_of_inf(fn):
 
 def test_loss_overflow_raises():
     from bpttlib import losses
-    with pytest.raises(FloatingPointError, match="outputs: the loss overflowed"):
+    with pytest.raises(FloatingPointError,
+                       match="outputs: expected values small enough for a finite loss"):
         losses.mse(np.full((2, 1), 1e200), np.zeros((2, 1)))
 
 
@@ -390,3 +391,52 @@ def test_by_lag_has_no_truncate():
     a = _good_args()
     with pytest.raises(TypeError, match="truncate"):
         rnn.bptt_by_lag(a["params"], a["xs"], a["targets"], truncate=2)
+
+
+# ---- issue 16: no silent Inf/NaN in preacts/outputs; errors blame what caused them --------------
+
+def test_forward_reports_overflowing_preacts_and_outputs():
+    """Was: finite states (tanh saturates) beside ±inf/NaN preacts and outputs."""
+    p = rnn.init(2, 3, 2, seed=0)
+    xs = np.full((4, 2), 1.5e308)
+    with pytest.raises(FloatingPointError, match=r"^forward: the pre-activations a_t .* xs"):
+        rnn.forward(p, xs)
+    huge_out = rnn.RNNParams(p.W_x, p.W_s, p.b_s, np.full(p.W_y.shape, 1.7e308), p.b_y)
+    with pytest.raises(FloatingPointError, match=r"^forward: the outputs y_t .* params"):
+        rnn.forward(huge_out, np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("culprit", ["targets", "mask", "params"])
+def test_loss_overflow_blames_the_argument_that_caused_it(culprit):
+    """Was: huge targets or mask blamed "outputs", an argument bptt does not have."""
+    p = rnn.init(2, 3, 2, seed=0)
+    xs, targets, mask = np.ones((4, 2)), np.zeros((4, 2)), np.ones(4)
+    if culprit == "targets":
+        targets = np.full((4, 2), 1e300)
+    elif culprit == "mask":
+        mask = np.full(4, 1.7e308)
+        targets = np.full((4, 2), 10.0)
+    else:
+        p = rnn.RNNParams(p.W_x, p.W_s, p.b_s, np.full(p.W_y.shape, 1e300), p.b_y)
+    with pytest.raises(FloatingPointError, match=rf"^{culprit}: expected values small enough"):
+        rnn.bptt(p, xs, targets, mask=mask)
+
+
+def test_init_blames_the_spectral_radius():
+    """Was: rnn.init(spectral_radius=1.7e308) blamed W_s, an argument of RNNParams."""
+    with pytest.raises(ValueError, match=r"^spectral_radius: expected a spectral radius"):
+        rnn.init(2, 4, 1, spectral_radius=1.7e308)
+    with pytest.raises(ValueError, match=r"^n_hidden: expected an integer <= 10_000_000"):
+        rnn.init(2, 10**12, 1)
+    with pytest.raises(ValueError, match=r"^n_hidden: expected a size giving at most"):
+        rnn.init(2, 100_000, 1)
+
+
+def test_public_validation_and_unchecked_forward_agree_with_forward():
+    p = rnn.init(2, 3, 1, seed=2)
+    xs = np.random.default_rng(0).standard_normal((5, 2))
+    q, arr, B, s0 = rnn.check_inputs(p, xs.tolist(), None)
+    assert q is rnn.check_params(p) and B is None and s0 is None
+    a, b = rnn.forward_validated(q, arr, activations.get("tanh"), None), rnn.forward(p, xs)
+    for f in ("states", "preacts", "outputs"):
+        assert_allclose(getattr(a, f), getattr(b, f), rtol=0, atol=0)

@@ -115,3 +115,14 @@ def test_bad_arguments_are_named(call, exc, match):
     params, W_d = network()
     with pytest.raises(exc, match=match):
         call(params, W_d)
+
+
+def test_skip_forward_reports_overflowing_outputs_and_blames_the_radius():
+    """Issue 16: only the states were checked; outputs could be ±inf."""
+    p = rnn.init(1, 3, 1, seed=0)
+    p = rnn.RNNParams(p.W_x, p.W_s, p.b_s, np.full(p.W_y.shape, 1.7e308), p.b_y)
+    with pytest.raises(FloatingPointError, match=r"^skip_forward: the outputs overflowed"):
+        skip.skip_forward(p, np.zeros((3, 3)), 2, np.ones((5, 1)))
+    with pytest.raises(FloatingPointError, match=r"^spectral_radius, skip_radius, input_scale: "
+                                                 r"too large for float64"):
+        skip.skip_decay_curve(0.9, 2, skip_radius=1.7e308, n_hidden=3, T=5, kind="orthogonal")

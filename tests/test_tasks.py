@@ -169,6 +169,41 @@ def test_other_argument_errors():
         tasks.many_to_one(np.zeros(3), 5)  # 1-D targets are class indices
 
 
+# ---- issue 16 and the one task registry ---------------------------------------------------------
+
+@pytest.mark.parametrize("targets, exc, pattern", [
+    ([[1.0, 2.0], [3.0]], ValueError, r"^targets: expected a rectangular array"),
+    (np.zeros((3, 0)), ValueError, r"^targets: expected shape \(n, O\) or \(n,\) with n, O >= 1"),
+    (np.zeros(0, dtype=int), ValueError, r"^targets: expected shape"),
+])
+def test_many_to_one_refuses_ragged_and_empty_targets(targets, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        tasks.many_to_one(targets, 5)
+
+
+@pytest.mark.parametrize("make", [tasks.adding_problem, tasks.copy_task, tasks.agreement_task])
+def test_sizes_have_a_clear_limit(make):
+    """Was: MemoryError or numpy's "maximum allowed dimension exceeded"."""
+    with pytest.raises(ValueError, match=r"^n: expected an integer <= 10_000_000"):
+        make(10**12, 5)
+    with pytest.raises(ValueError, match=r"^n: expected a size giving at most"):
+        make(1_000_000, 1_000)
+
+
+@pytest.mark.parametrize("name", sorted(tasks.TASKS))
+def test_registry_describes_its_generators(name):
+    spec = tasks.TASKS[name]
+    xs, targets = spec.make(3, 6, seed=0)
+    assert spec.name == name and xs.shape[-1] == spec.n_in
+    if spec.many_to_one:
+        targets, mask = tasks.many_to_one(targets, xs.shape[0])
+        assert mask[-1] == 1.0
+    O = spec.n_out
+    outputs = np.zeros((xs.shape[0], 3, O))
+    assert np.isfinite(losses.loss_and_grad(spec.loss, outputs, targets)[0])
+    assert spec.baseline(6) > 0
+
+
 # ---- the book's random probe -------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", [0, 3])

@@ -247,3 +247,82 @@ def test_a_stopped_run_is_evaluated_where_it_stopped():
 def test_evaluation_arguments_are_validated(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=2, **kwargs)
+
+
+# ---- issue 16: fit stops cleanly and checks what its callbacks return --------------------------
+
+@pytest.mark.parametrize("optimizer", [train.SGD(1e308), train.Adam(1e308),
+                                       train.Momentum(1e300)])
+def test_an_overflowing_update_stops_the_run(optimizer):
+    """Was: ValueError from the container ("W_s: expected finite values"); the documented stop
+    "the update overflowed the parameters" could never run."""
+    big = small_rnn().map(lambda a: a + 1e300 * np.sign(a))  # huge steps from the first one
+    result = train.fit(big, train.rnn_objective(), lambda s: fixed_batch(), steps=5,
+                       optimizer=optimizer)
+    if result.stopped is not None:
+        assert result.stopped.startswith("step 0: ")
+        assert "overflowed" in result.stopped and "Clip the gradient" in result.stopped
+        assert all(np.isfinite(a).all() for a in result.params.arrays())
+    sgd = train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=5,
+                    optimizer=train.SGD(1e308))
+    assert sgd.stopped == ("step 0: the update overflowed the parameters; the parameters are "
+                           "those after step -1. Clip the gradient or lower the learning rate.")
+    with pytest.raises(train.TrainingDiverged, match="the update overflowed"):
+        train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=5,
+                  optimizer=train.SGD(1e308), on_nonfinite="raise")
+
+
+@pytest.mark.parametrize("objective, exc, pattern", [
+    (lambda p, b: (1.0, gated.lstm_init(2, 6, 1)), TypeError,
+     r"^objective: expected a RNNParams like params, got LSTMParams"),
+    (lambda p, b: (1.0, None), TypeError, r"^objective: expected a RNNParams like params"),
+    (lambda p, b: ("low", p), TypeError, r"^objective: expected it to return a real number"),
+    (lambda p, b: 1.0, TypeError, r"^objective: expected it to return a tuple \(loss, grads\)"),
+    (lambda p, b: (1.0, rnn.init(3, 6, 1)), ValueError,
+     r"^objective: expected W_x of shape \(6, 2\) like params, got \(6, 3\)"),
+])
+def test_objective_results_are_checked(objective, exc, pattern):
+    """Was: KeyError: 'W_h', numpy broadcasting errors, raw Python errors, or blaming params."""
+    with pytest.raises(exc, match=pattern):
+        train.fit(small_rnn(), objective, lambda s: fixed_batch(), steps=2)
+
+
+def test_a_batch_the_objective_rejects_blames_objective_and_data():
+    with pytest.raises(TypeError, match=r"^objective, data: .*batch: expected a tuple"):
+        train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch()[:2], steps=2)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_eval_fn_must_return_a_finite_number(value):
+    """Was: NaN/inf from eval_fn stored silently in history.eval_loss."""
+    with pytest.raises(ValueError, match=r"^eval_fn: expected it to return a finite number"):
+        train.fit(small_rnn(), train.rnn_objective(), lambda s: fixed_batch(), steps=2,
+                  eval_fn=lambda p: value)
+
+
+@pytest.mark.parametrize("step, exc", [(1.5, TypeError), (-1, ValueError), ("3", TypeError)])
+def test_task_data_blames_the_step(step, exc):
+    """Was: a non-integer step reported as ``seed``."""
+    data = train.task_data("adding", batch_size=2, T=4)
+    with pytest.raises(exc, match=r"^step: expected an integer"):
+        data(step)
+
+
+def test_task_registry_is_the_one_in_tasks():
+    from bpttlib import experiments, tasks
+
+    for name, spec in tasks.TASKS.items():
+        xs, targets, mask = train.task_data(name, batch_size=2, T=6, seed=0)(0)
+        assert xs.shape[-1] == spec.n_in and (mask is None) == (not spec.many_to_one)
+    for name, info in experiments.TASKS.items():
+        spec = tasks.TASKS[name]
+        assert (info["n_in"], info["n_out"], info["loss"]) == (spec.n_in, spec.n_out, spec.loss)
+        assert info["baseline"](7) == spec.baseline(7)
+
+
+def test_optimizer_update_checks_grads_against_params():
+    p = small_rnn()
+    with pytest.raises(TypeError, match=r"^grads: expected a RNNParams like params"):
+        train.SGD(0.1).update(p, None, None)
+    with pytest.raises(ValueError, match=r"^grads: expected W_x of shape"):
+        train.Adam(0.1).update(p, rnn.init(3, 6, 1), train.Adam(0.1).init(p))

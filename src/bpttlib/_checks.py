@@ -33,7 +33,18 @@ __all__ = [
     "check_dataclass",
     "check_seed",
     "shape_str",
+    "MAX_SIZE",
+    "MAX_ENTRIES",
+    "check_size",
+    "check_entries",
+    "scaled",
 ]
+
+#: The largest size (``T``, ``H``, ``n``, a batch, a number of steps) any function accepts.
+MAX_SIZE = 10_000_000
+#: The largest number of entries of an array a function is asked to allocate (2**27 float64
+#: entries, 1 GiB).
+MAX_ENTRIES = 2**27
 
 
 def shape_str(shape: tuple[int, ...]) -> str:
@@ -186,6 +197,25 @@ def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return value
 
 
+def check_size(value: object, name: str, *, minimum: int = 1) -> int:
+    """An integer size in ``minimum … MAX_SIZE`` (``ValueError`` beyond: a clear limit instead of
+    numpy's ``MemoryError``)."""
+    value = check_int(value, name, minimum=minimum)
+    if value > MAX_SIZE:
+        raise ValueError(f"{name}: expected an integer <= {MAX_SIZE:_} (bpttlib's size limit), "
+                         f"got {value}")
+    return value
+
+
+def check_entries(name: str, count: int, what: str) -> int:
+    """Raise ``ValueError`` naming ``name`` if an array of ``count`` entries would exceed
+    ``MAX_ENTRIES``; ``what`` describes the array (``"W_s (H, H) with H=100000"``)."""
+    if count > MAX_ENTRIES:
+        raise ValueError(f"{name}: expected a size giving at most {MAX_ENTRIES:_} entries for "
+                         f"{what}, got {count:_} entries")
+    return count
+
+
 def check_positive_int(value: object, name: str) -> int:
     """Check ``value`` is an integer >= 1."""
     return check_int(value, name, minimum=1)
@@ -238,3 +268,13 @@ def check_dataclass(value: object, name: str) -> object:
 def check_seed(seed: object, name: str = "seed") -> int:
     """A non-negative integer seed for ``numpy.random.default_rng``."""
     return check_int(seed, name, minimum=0)
+
+
+def scaled(scale: float, arr: np.ndarray, name: str) -> np.ndarray:
+    """``scale * arr``, or ``ValueError`` naming ``name`` (the scale) if that overflows."""
+    with np.errstate(over="ignore"):
+        out = scale * arr
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name}: expected a scale that keeps the values finite in float64, "
+                         f"got {scale}")
+    return out

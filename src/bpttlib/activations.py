@@ -71,7 +71,8 @@ class Activation:
 
 def _tanh_deriv(a: Array) -> Array:
     # sech²(a) = 4 e^{-2|a|} / (1 + e^{-2|a|})²: no overflow, relative accuracy for large |a|.
-    e = np.exp(-2.0 * np.abs(a))
+    with np.errstate(over="ignore"):  # 2|a| beyond float64 is inf, and e^{-inf} = 0 exactly
+        e = np.exp(-2.0 * np.abs(a))
     return 4.0 * e / (1.0 + e) ** 2
 
 
@@ -81,7 +82,8 @@ def _tanh_deriv_from_value(s: Array, out: Array | None = None) -> Array:
 
 
 def _tanh_log_deriv(a: Array) -> Array:
-    x = 2.0 * np.abs(a)
+    with np.errstate(over="ignore"):  # 2|a| beyond float64 is inf: log φ' = -inf, exact
+        x = 2.0 * np.abs(a)
     return np.log(4.0) - x - 2.0 * np.log1p(np.exp(-x))
 
 

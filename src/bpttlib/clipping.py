@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from . import _checks, activations, seeds
+from . import params as ptree
 
 __all__ = [
     "clip_by_norm",
@@ -35,7 +36,7 @@ _DELTA_CAP = 1e300
 
 
 def _fields(grads: object, name: str) -> dict[str, np.ndarray] | None:
-    """The container's arrays by field name, or ``None`` when ``grads`` is a plain array."""
+    """The container's arrays by field name (float64), or ``None`` for a plain array."""
     if isinstance(grads, np.ndarray):
         return None
     if not dataclasses.is_dataclass(grads) or isinstance(grads, type):
@@ -43,15 +44,8 @@ def _fields(grads: object, name: str) -> dict[str, np.ndarray] | None:
             f"{name}: expected a parameter container (a dataclass such as RNNParams, "
             f"LSTMParams, GRUParams) or a numpy array, got {type(grads).__name__}"
         )
-    out = {}
-    for f in dataclasses.fields(grads):
-        value = getattr(grads, f.name)
-        if not isinstance(value, np.ndarray):
-            raise TypeError(
-                f"{name}.{f.name}: expected a numpy array, got {type(value).__name__}"
-            )
-        out[f.name] = _checks.as_float_array(value, f"{name}.{f.name}", finite=False)
-    return out
+    return {f: _checks.as_float_array(a, f"{name}.{f}", finite=False)
+            for f, a in ptree.fields(grads, name)}
 
 
 def clip_by_norm(grads, threshold):
@@ -97,19 +91,17 @@ def clip_by_norm(grads, threshold):
         named = arrays
     for key, arr in named.items():
         _checks.check_finite(arr, f"grads.{key}" if key else "grads")
-    scale = max((float(np.max(np.abs(a))) for a in named.values() if a.size), default=0.0)
-    if scale == 0.0:
-        norm, factor = 0.0, 1.0
-    else:
-        # ‖g‖ = scale · ‖g / scale‖; the scaled entries lie in [-1, 1], so no overflow.
-        rel = float(np.sqrt(sum(float(np.sum(np.square(a / scale))) for a in named.values())))
-        with np.errstate(over="ignore"):
-            norm = scale * rel  # inf only when the true norm exceeds the float64 range
-        factor = (threshold / scale) / rel if norm >= threshold else 1.0
+    norm = ptree.global_norm(grads, "grads")  # overflow-safe: inf only beyond float64
+    factor = 1.0
+    if norm >= threshold:
+        # θ/‖g‖ as (θ/s)/‖g/s‖ with s = max |g_i|, exact even when ‖g‖ itself is inf
+        scale = max(float(np.max(np.abs(a), initial=0.0)) for a in named.values())
+        rel = ptree.global_norm({k: a / scale for k, a in named.items()})
+        factor = (threshold / scale) / rel
     clipped = {key: arr * factor for key, arr in named.items()}
     if arrays is None:
         return clipped[""], norm
-    return dataclasses.replace(grads, **clipped), norm
+    return ptree.replace(grads, clipped), norm
 
 
 def clip_by_value(grads, limit):
@@ -154,7 +146,7 @@ def clip_by_value(grads, limit):
     clipped = {key: np.clip(arr, -limit, limit) for key, arr in named.items()}
     if arrays is None:
         return clipped[""]
-    return dataclasses.replace(grads, **clipped)
+    return ptree.replace(grads, clipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,6 +186,15 @@ def _cliff_grad_scalar(w: float, b: float, steps: int, x0: float, target: float)
     return gw, gb
 
 
+def _check_target(target) -> float:
+    """The cliff model's target for ``σ(x_steps)``: a number in ``[0, 1]``, the range of σ
+    (so that ``E`` and its gradient are finite for every ``w``, ``b``)."""
+    target = _checks.check_real(target, "target")
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"target: expected a number in [0, 1] (the range of σ), got {target}")
+    return target
+
+
 def _cliff_args(w, b, steps, x0, target):
     w = _checks.as_float_array(w, "w")
     b = _checks.as_float_array(b, "b")
@@ -204,9 +205,11 @@ def _cliff_args(w, b, steps, x0, target):
             f"b: expected a shape that broadcasts with w {_checks.shape_str(w.shape)}, "
             f"got {_checks.shape_str(b.shape)}"
         ) from None
-    steps = _checks.check_positive_int(steps, "steps")
+    target = _check_target(target)
+    steps = _checks.check_size(steps, "steps")
+    _checks.check_entries("steps", (steps + 1) * int(np.prod(shape)),
+                          f"the states of a {_checks.shape_str(shape)} grid")
     x0 = _checks.check_real(x0, "x0")
-    target = _checks.check_real(target, "target")
     return np.broadcast_to(w, shape), np.broadcast_to(b, shape), steps, x0, target
 
 
@@ -227,7 +230,7 @@ def cliff_loss(w, b, *, steps=50, x0=0.5, target=0.7):
     x0 : float, optional
         Initial state (default 0.5).
     target : float, optional
-        Target for ``σ(x_steps)`` (default 0.7).
+        Target for ``σ(x_steps)``, in ``[0, 1]`` (default 0.7).
 
     Returns
     -------
@@ -349,11 +352,11 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, model_steps=50, x0=0.5, targe
     w = _checks.check_real(w0, "w0")
     b = _checks.check_real(b0, "b0")
     lr = _checks.check_real(lr, "lr", positive=True)
-    steps = _checks.check_positive_int(steps, "steps")
+    steps = _checks.check_size(steps, "steps")
     if clip is not None:
         clip = _checks.check_real(clip, "clip", positive=True)
-    model = {"steps": _checks.check_positive_int(model_steps, "model_steps"),
-             "x0": _checks.check_real(x0, "x0"), "target": _checks.check_real(target, "target")}
+    model = {"steps": _checks.check_size(model_steps, "model_steps"),
+             "x0": _checks.check_real(x0, "x0"), "target": _check_target(target)}
     w, b = seeds.perturb_start((w, b))  # unchanged unless the knife-edge mode is on
     ws, bs, norms, clipped = [w], [b], [], []
     for _ in range(steps):

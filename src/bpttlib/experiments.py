@@ -75,11 +75,12 @@ MODELS: dict[str, dict] = {
 }
 
 #: The tasks: sizes, loss, and the memoryless baseline (a function of ``T``).
-TASKS: dict[str, dict] = {
-    "adding": {"n_in": 2, "n_out": 1, "loss": "mse", "baseline": lambda T: tasks.adding_baseline(),
-               "metric": "fraction of held-out sums within 0.04"},
-    "copy": {"n_in": 10, "n_out": 10, "loss": "xent", "baseline": tasks.copy_baseline,
-             "metric": "fraction of the 10 recalled symbols right"},
+TASKS: dict[str, dict] = {  # sizes, loss and baseline from bpttlib.tasks.TASKS, the owner
+    name: {"n_in": tasks.TASKS[name].n_in, "n_out": tasks.TASKS[name].n_out,
+           "loss": tasks.TASKS[name].loss, "baseline": tasks.TASKS[name].baseline,
+           "metric": metric}
+    for name, metric in (("adding", "fraction of held-out sums within 0.04"),
+                         ("copy", "fraction of the 10 recalled symbols right"))
 }
 
 #: Held-out batches are drawn with seed ``EVAL_SEED - seed``: far from every training batch
@@ -99,10 +100,24 @@ def config_hash(config: Mapping) -> str:
     -------
     str
         64 hex digits; equal configurations give equal hashes whatever their key order.
+
+    Raises
+    ------
+    TypeError
+        If ``config`` is not a mapping or holds something JSON cannot write (an object, a
+        non-string key that JSON would not keep).
+    ValueError
+        If it holds NaN or an infinity.
     """
     if not isinstance(config, Mapping):
         raise TypeError(f"config: expected a mapping, got {type(config).__name__}")
-    text = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:  # NaN or inf
+        raise ValueError(f"config: expected finite numbers only, got {exc}") from None
+    except TypeError as exc:  # an object json cannot write, or keys it cannot sort
+        raise TypeError(f"config: expected JSON values (numbers, strings, lists, dicts), "
+                        f"got {exc}") from None
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -22,11 +22,12 @@ GRU's ``r, z, n``) and returned in PyTorch's order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
 from . import _checks, losses
-from ._params import Params
+from .params import Params
 
 __all__ = [
     "LSTMParams",
@@ -223,9 +224,11 @@ class GRUTrace:
 
 
 def _uniform_init(n_in, n_hidden, n_out, seed, n_gates, bias_fields):
-    I = _checks.check_positive_int(n_in, "n_in")
-    H = _checks.check_positive_int(n_hidden, "n_hidden")
-    O = _checks.check_positive_int(n_out, "n_out")
+    I = _checks.check_size(n_in, "n_in")
+    H = _checks.check_size(n_hidden, "n_hidden")
+    O = _checks.check_size(n_out, "n_out")
+    _checks.check_entries("n_hidden", n_gates * H * max(H, I, O),
+                          f"W_h, W_x, W_y with {n_gates} gates, H={H}, I={I}, O={O}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     k = 1.0 / np.sqrt(H)
     fields = {"W_x": rng.uniform(-k, k, (n_gates * H, I)),
@@ -300,8 +303,8 @@ def _check_params(params, cls):
     return _checks.check_instance(params, "params", cls)  # the container checked its values
 
 
-def _check_xs(xs, params):
-    arr, batched = _checks.as_sequence(xs, "xs", size=params.n_in)
+def _check_xs(xs, params, name="xs"):
+    arr, batched = _checks.as_sequence(xs, name, size=params.n_in)
     return (arr if batched else arr[:, None, :]), batched
 
 
@@ -343,7 +346,8 @@ def _output_grads(params, hs, dY):
 
 def _loss_grad(loss, ys, targets, mask, batched):
     """Call :func:`losses.loss_and_grad` in the caller's batch convention; ``dY`` is batched."""
-    value, dy = losses.loss_and_grad(loss, _unbatch(ys, batched), targets, mask)
+    value, dy = losses.loss_and_grad(loss, _unbatch(ys, batched), targets, mask,
+                                     outputs_from="params")
     return value, (dy if batched else dy[:, None, :])
 
 
@@ -416,6 +420,24 @@ def _outputs(params, hs):
     return ys.reshape(T, B, -1)
 
 
+def _finite_run(run):
+    """A cell's forward pass under ``errstate``, its overflow reported rather than returned."""
+    @functools.wraps(run)
+    def checked(params, xs3, *states):
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = run(params, xs3, *states)
+        arrays = (cache.hs, cache.acts, getattr(cache, "cs", cache.hs))
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise FloatingPointError(
+                "params, xs, h0: the gate pre-activations overflowed float64 (weights, inputs "
+                "or initial state too large); use smaller values"
+            )
+        return cache
+
+    return checked
+
+
+@_finite_run
 def _lstm_run(params, xs3, h0, c0):
     T, B, _ = xs3.shape
     H = params.n_hidden
@@ -605,13 +627,30 @@ def lstm_bptt(params, xs, targets, *, loss="mse", mask=None, h0=None, c0=None):
 
 def _single_sequence(xs, params, name="xs"):
     """Validate one unbatched sequence ``(T, I)``; returned as ``(T, 1, I)``."""
-    arr, batched = _check_xs(xs, params)
+    arr, batched = _check_xs(xs, params, name)
     if batched:
         raise ValueError(
             f"{name}: expected one sequence of shape (T, I) with I={params.n_in}, "
             f"got {_checks.shape_str(arr.shape)}"
         )
     return arr
+
+
+def _check_lstm_trace(trace, params):
+    """A (possibly hand-built) trace of one sequence: every field a finite real array of the
+    shape :func:`lstm_forward` gives, ``states, cells (T+1, H)``, ``gates (T, 4H)``."""
+    H = params.n_hidden
+    arrays = {f: _checks.as_float_array(getattr(trace, f), f"trace_or_xs.{f}")
+              for f in ("states", "cells", "gates", "outputs")}
+    T = arrays["gates"].shape[0] if arrays["gates"].ndim == 2 else -1
+    want = {"states": (T + 1, H), "cells": (T + 1, H), "gates": (T, 4 * H),
+            "outputs": (T, params.n_out)}
+    if T < 1 or any(arrays[f].shape != shape for f, shape in want.items()):
+        got = ", ".join(f"{f} {_checks.shape_str(a.shape)}" for f, a in arrays.items())
+        raise ValueError(f"trace_or_xs: expected the trace of one sequence, states and cells "
+                         f"(T+1, H), gates (T, 4H), outputs (T, O) with H={H}, "
+                         f"O={params.n_out}, got {got}")
+    return LSTMTrace(**arrays)
 
 
 def lstm_cell_jacobian_norms(params, trace_or_xs, *, path="full", h0=None, c0=None):
@@ -652,12 +691,7 @@ def lstm_cell_jacobian_norms(params, trace_or_xs, *, path="full", h0=None, c0=No
     _checks.check_name(path, "path", ("full", "direct"))
     H = params.n_hidden
     if isinstance(trace_or_xs, LSTMTrace):
-        trace = trace_or_xs
-        if trace.states.ndim != 2 or trace.states.shape[1] != H:
-            raise ValueError(
-                f"trace_or_xs: expected the trace of one sequence, states of shape (T+1, H) "
-                f"with H={H}, got {_checks.shape_str(trace.states.shape)}"
-            )
+        trace = _check_lstm_trace(trace_or_xs, params)
         cache = _LSTMCache(trace.states[:, None], trace.cells[:, None],
                            _swap_last_blocks(trace.gates, H)[:, None], trace.outputs[:, None],
                            np.tanh(trace.cells[1:, None]))
@@ -719,6 +753,7 @@ class _GRUCache:
     ys: np.ndarray  # (T, B, O)
 
 
+@_finite_run
 def _gru_run(params, xs3, h0):
     T, B, _ = xs3.shape
     H = params.n_hidden
@@ -1004,7 +1039,7 @@ def gated_decay_curve(cell="lstm", *, forget_bias=None, n_hidden=32, T=100, seed
     """
     _checks.check_name(cell, "cell", ("lstm", "gru"))
     _checks.check_name(loss, "loss", losses.LOSSES)
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
     seed = _checks.check_seed(seed)
     if cell == "lstm":
@@ -1016,7 +1051,7 @@ def gated_decay_curve(cell="lstm", *, forget_bias=None, n_hidden=32, T=100, seed
     else:
         params = gru_init(n_in, n_hidden, n_out, seed=seed)
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, params.n_in))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
     if loss == "mse":
         targets = rng.standard_normal((T, params.n_out))
     else:

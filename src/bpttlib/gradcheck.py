@@ -7,24 +7,22 @@ the same type with the same field names.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from . import _checks
+from . import params as ptree
 
 __all__ = ["numerical_grads", "max_rel_error", "rel_errors"]
 
 
-def _array_fields(params: object) -> list[str]:
-    """Names of the init fields of ``params`` that hold real arrays (the differentiable ones)."""
-    names = []
-    for f in dataclasses.fields(params):
-        value = getattr(params, f.name)
-        if f.init and isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            names.append(f.name)
-    return names
+def _array_fields(params: object, name: str) -> list[str]:
+    """Names of the fields of ``params`` that hold float arrays (the differentiable ones).
+
+    Integer/bool arrays and non-array fields are left alone; complex or object arrays are a
+    ``TypeError`` (their imaginary part would otherwise be dropped silently)."""
+    return [f for f, a in ptree.fields(params, name, skip_non_arrays=True) if a.dtype.kind == "f"]
 
 
 def _eval(loss_fn: Callable[[object], float], params: object) -> float:
@@ -69,18 +67,33 @@ def numerical_grads(loss_fn: Callable[[object], float], params: object,
     _checks.check_dataclass(params, "params")
     eps = _checks.check_real(eps, "eps", positive=True)
     grads = {}
-    for name in _array_fields(params):
+    for name in _array_fields(params, "params"):
         base = np.array(getattr(params, name), dtype=np.float64)
         g = np.zeros_like(base)
         for i in np.ndindex(base.shape):
             work = base.copy()
-            work[i] = base[i] + eps
-            plus = _eval(loss_fn, dataclasses.replace(params, **{name: work}))
-            work[i] = base[i] - eps
-            minus = _eval(loss_fn, dataclasses.replace(params, **{name: work}))
-            g[i] = (plus - minus) / (2.0 * eps)
+            with np.errstate(over="ignore"):
+                work[i] = base[i] + eps
+            if not np.isfinite(work[i]):
+                raise ValueError(f"eps: expected a step that keeps params.{name} finite, "
+                                 f"got {eps} (params.{name}{list(i)} = {base[i]})")
+            plus = _eval(loss_fn, ptree.replace(params, {name: work}))
+            with np.errstate(over="ignore"):
+                work[i] = base[i] - eps
+            if not np.isfinite(work[i]):
+                raise ValueError(f"eps: expected a step that keeps params.{name} finite, "
+                                 f"got {eps} (params.{name}{list(i)} = {base[i]})")
+            minus = _eval(loss_fn, ptree.replace(params, {name: work}))
+            with np.errstate(over="ignore", invalid="ignore"):
+                g[i] = (plus - minus) / (2.0 * eps)
+            if not np.isfinite(g[i]):
+                raise FloatingPointError(
+                    f"loss_fn: the central difference at params.{name}{list(i)} overflowed "
+                    f"float64 (losses {plus:.3g} and {minus:.3g}, eps={eps:.3g}); the loss is "
+                    f"too large or too steep for finite differences here"
+                )
         grads[name] = g
-    return dataclasses.replace(params, **grads)
+    return ptree.replace(params, grads)
 
 
 def rel_errors(a: object, b: object) -> tuple[tuple[str, float], ...]:
@@ -106,7 +119,9 @@ def rel_errors(a: object, b: object) -> tuple[tuple[str, float], ...]:
     if type(a) is not type(b):
         raise TypeError(f"b: expected {type(a).__name__} like a, got {type(b).__name__}")
     out = []
-    for name in _array_fields(a):
+    names = _array_fields(a, "a")
+    _array_fields(b, "b")
+    for name in names:
         x = np.asarray(getattr(a, name), dtype=np.float64)
         y = np.asarray(getattr(b, name), dtype=np.float64)
         if x.shape != y.shape:
@@ -118,8 +133,10 @@ def rel_errors(a: object, b: object) -> tuple[tuple[str, float], ...]:
             out.append((name, 0.0))
             continue
         scale = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))))
-        err = float(np.max(np.abs(x - y)))
-        out.append((name, 0.0 if scale == 0.0 else err / scale))
+        # |x − y| / scale as |x/scale − y/scale|: the scaled entries lie in [-1, 1], so the
+        # difference of two huge but finite fields cannot overflow
+        err = 0.0 if scale == 0.0 else float(np.max(np.abs(x / scale - y / scale)))
+        out.append((name, err))
     return tuple(out)
 
 

@@ -40,22 +40,24 @@ _LN10 = math.log(10.0)
 # ---- validation ----------------------------------------------------------------------------------
 
 def _check_trace(params: rnn.RNNParams, trace: object) -> rnn.Trace:
+    """A :class:`bpttlib.rnn.Trace` of one sequence, its arrays checked (a trace may be built
+    by hand: every field must be a finite real array of the right shape)."""
     _checks.check_instance(trace, "trace", rnn.Trace)
     H = params.n_hidden
-    states = trace.states
+    states = _checks.as_float_array(trace.states, "trace.states")
+    preacts = _checks.as_float_array(trace.preacts, "trace.preacts")
     if states.ndim != 2 or states.shape[1] != H or states.shape[0] < 2:
         raise ValueError(
             f"trace: expected an unbatched trace with states of shape (T+1, H), H={H} "
             f"(run forward on one sequence of shape (T, I)), got states of shape "
             f"{_checks.shape_str(states.shape)}"
         )
-    if trace.preacts.shape != (states.shape[0] - 1, H):
+    if preacts.shape != (states.shape[0] - 1, H):
         raise ValueError(
             f"trace: expected preacts of shape (T, H) = ({states.shape[0] - 1}, {H}), "
-            f"got {_checks.shape_str(trace.preacts.shape)}"
+            f"got {_checks.shape_str(preacts.shape)}"
         )
-    _checks.check_finite(trace.preacts, "trace")
-    return trace
+    return rnn.Trace(states, preacts, trace.outputs)
 
 
 def _check_t(t: object, T: int, name: str = "t") -> int:
@@ -89,9 +91,19 @@ def step_jacobians(params: rnn.RNNParams, trace: rnn.Trace, *,
     ``J_t = diag(φ'(a_t)) W_s``. Book label: eq-step-jacobian.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     trace = _check_trace(params, trace)
     return act.deriv(trace.preacts)[:, :, None] * params.W_s
+
+
+def _unit_matrix(W: np.ndarray) -> tuple[np.ndarray, float]:
+    """``W = 10^{e} U`` with ``max |U_ij| = 1`` (``e = -inf``, ``U = 0`` for ``W = 0``): the
+    products below multiply by ``U`` and add ``e`` in log space, so that huge but finite
+    weights (1e300) cannot overflow a product."""
+    top = float(np.max(np.abs(W), initial=0.0))
+    if top == 0.0:
+        return np.zeros_like(W), -math.inf
+    return W / top, math.log10(top)
 
 
 def _log_factors(act: activations.Activation, preacts: np.ndarray):
@@ -133,12 +145,12 @@ def log_product_norms(params: rnn.RNNParams, trace: rnn.Trace, t: int, *,
     Book label: eq-jacobian-product.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     trace = _check_trace(params, trace)
     T, H = trace.preacts.shape
     t = _check_t(t, T)
     m, R = _log_factors(act, trace.preacts[:t])
-    W_s = params.W_s
+    W_s, log_w = _unit_matrix(params.W_s)
     out = np.full(t + 1, -np.inf)
     out[t] = 0.0
     unit = np.empty((t, H, H))  # unit[k] = ∂s_t/∂s_k / 10^{scale[k]}, unit Frobenius norm
@@ -153,7 +165,7 @@ def log_product_norms(params: rnn.RNNParams, trace: rnn.Trace, t: int, *,
         if f == 0.0:
             break
         P /= f
-        log_scale += m[k] + math.log10(f)
+        log_scale += m[k] + log_w + math.log10(f)
         unit[k], scale[k] = P, log_scale
         k -= 1
     done = np.isfinite(scale)
@@ -218,7 +230,7 @@ def jacobian_bound(params: rnn.RNNParams, t: object, k: object, *, activation: s
     Book label: eq-jacobian-bound.
     """
     act = activations.get(activation)
-    params = rnn._check_params(params)
+    params = rnn.check_params(params)
     t_arr, k_arr = _checks.as_int_array(t, "t"), _checks.as_int_array(k, "k")
     try:
         lag = np.subtract(t_arr, k_arr)
@@ -299,13 +311,21 @@ def _scaled_forward(params: rnn.RNNParams, xs: np.ndarray, act: activations.Acti
     1e100, so the states can be astronomically large without overflowing.
     """
     T, H = xs.shape[0], params.n_hidden
-    u = xs @ params.W_x.T + params.b_s  # the inputs' part of a_t
+    with np.errstate(over="ignore", invalid="ignore"):
+        u = xs @ params.W_x.T + params.b_s  # the inputs' part of a_t
+    if not np.isfinite(u).all():
+        raise FloatingPointError("grad_decay: the input part W_x x_t + b_s of a_t overflowed "
+                                 "float64; the inputs xs or the weights in params are too large")
     v = np.zeros(H) if s0 is None else s0.copy()
     c = 0.0
     signs = np.empty((T, H))
-    W_sT = params.W_s.T
+    # W_s = 10^{e} U: with e > 0 (huge weights) each step multiplies by U and adds e to c,
+    # as φ(10^e x) = 10^e φ(x) for these activations; c >= 0 stays true
+    U, e = _unit_matrix(params.W_s)
+    W_sT, e = (U.T, e) if e > 0 else (params.W_s.T, 0.0)
     for t in range(T):
         z = v @ W_sT
+        c += e
         z += u[t] * 10.0 ** -c  # 10^{-c} <= 1, underflows quietly to 0
         signs[t] = z
         v = act.value(z)
@@ -313,6 +333,9 @@ def _scaled_forward(params: rnn.RNNParams, xs: np.ndarray, act: activations.Acti
         if n > 1e100:
             v /= n
             c += math.log10(n)
+    n = float(np.max(np.abs(v)))
+    if n > 1.0:  # |v| <= 1 for the output layer
+        v, c = v / n, c + math.log10(n)
     return c, v, signs
 
 
@@ -320,27 +343,46 @@ def _last_step_grad(params, trace_or_scaled, loss, targets, act, scaled):
     """``∂L_T/∂s_T = 10^{c} ĝ`` (the loss at the last step only); returns ``(c, ĝ)``."""
     if not scaled:
         yT = trace_or_scaled.outputs[-1:]
-        _, dy = losses.loss_and_grad(loss, yT, targets[-1:])
-        return 0.0, dy[0] @ params.W_y
+        _, dy = losses.loss_and_grad(loss, yT, targets[-1:], outputs_from="params")
+        d, log_d = _unit_matrix(dy[0])
+        W_y, log_w = _unit_matrix(params.W_y)
+        if not math.isfinite(log_d + log_w):
+            return 0.0, np.zeros(params.n_hidden)
+        return log_d + log_w, d @ W_y  # entries of d @ W_y are at most O in size
     c, v, _ = trace_or_scaled
     s = 10.0 ** -c
-    z = params.W_y @ v + s * params.b_y  # y_T = 10^c z
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = params.W_y @ v + s * params.b_y  # y_T = 10^c z
+    if not np.isfinite(z).all():
+        raise FloatingPointError("grad_decay: the output y_T overflowed float64; the output "
+                                 "weights in params (W_y, b_y) are too large")
     if loss == "mse":
-        return c, (2.0 * (z - s * targets[-1])) @ params.W_y
+        # 2 (z − s d) = 4 (z/2 − s d/2): halved first, so that z near 1.8e308 cannot overflow
+        d, log_d = _unit_matrix(0.5 * z - (0.5 * s) * targets[-1])
+        W_y, log_w = _unit_matrix(params.W_y)
+        if not math.isfinite(log_d + log_w):
+            return 0.0, np.zeros(params.n_hidden)
+        return c + math.log10(4.0) + log_d + log_w, d @ W_y
     # softmax(10^c z) - onehot: shift by the max first, so the scaled logits are <= 0 and
     # exp() can only underflow (to the exact limit, a one-hot softmax)
     shifted = z - z.max()
     with np.errstate(over="ignore", invalid="ignore"):  # 0 · inf is replaced by 0 below
         big = np.where(shifted == 0.0, 0.0, shifted * np.power(10.0, c))
-    dy = losses.softmax(big)
+    dy = losses.softmax(np.maximum(big, -np.finfo(np.float64).max))  # exp(-max) = 0 exactly
     dy[int(targets[-1])] -= 1.0
-    return 0.0, dy @ params.W_y
+    W_y, log_w = _unit_matrix(params.W_y)
+    return (log_w, dy @ W_y) if math.isfinite(log_w) else (0.0, np.zeros(params.n_hidden))
 
 
 def _decay(W_s: np.ndarray, m: np.ndarray, R: np.ndarray, c: float, g: np.ndarray) -> np.ndarray:
     """``log10 ‖ĝ 10^c J_T … J_{k+1}‖₂`` for ``k = 0 … T``, vector renormalised every step."""
     T = R.shape[0]
     out = np.full(T + 1, -np.inf)
+    W_s, log_w = _unit_matrix(W_s)
+    g, log_g = _unit_matrix(g)
+    if not math.isfinite(log_g):
+        return out
+    c += log_g
     n = math.sqrt(float(g @ g))
     if n == 0.0:
         return out
@@ -355,21 +397,41 @@ def _decay(W_s: np.ndarray, m: np.ndarray, R: np.ndarray, c: float, g: np.ndarra
         if n == 0.0:
             break
         u /= n
-        log_scale += m[k] + math.log10(n)
+        log_scale += m[k] + log_w + math.log10(n)
         out[k] = log_scale
     return out
 
 
 def _curve(params, log_norm, act, radius=None, sigma=None) -> DecayCurve:
+    """The :class:`DecayCurve` of ``log_norm``; ``radius``, ``sigma`` of ``W_s`` if known.
+
+    ``σ_max`` enters the bound as a log10 computed from ``W_s / max |W_s|``, so weights near
+    the float64 limit give a finite bound; a NaN or ``+inf`` left anywhere is reported as
+    ``FloatingPointError`` rather than returned."""
     T = log_norm.shape[0] - 1
-    if sigma is None:
-        sigma = float(np.linalg.norm(params.W_s, 2))
+    U, log_top = _unit_matrix(params.W_s)
+    if sigma is None or not math.isfinite(sigma):
+        u_sigma = float(np.linalg.norm(U, 2))
+        log_sigma = log_top + math.log10(u_sigma) if u_sigma > 0 else -math.inf
+        with np.errstate(over="ignore"):
+            sigma = float(np.power(10.0, log_sigma))
+    else:
+        log_sigma = math.log10(sigma) if sigma > 0 else -math.inf
     if radius is None:
-        radius = matrices.spectral_radius(params.W_s)
+        with np.errstate(over="ignore"):
+            radius = float(np.float64(matrices.spectral_radius(U)) * np.power(10.0, log_top)
+                           ) if math.isfinite(log_top) else 0.0
     k = np.arange(T + 1)
-    base = act.gamma * sigma
-    log_base = math.log10(base) if base > 0 else -np.inf
-    bound = (T - k) * np.where(k == T, 0.0, log_base) + log_norm[T]
+    log_base = math.log10(act.gamma) + log_sigma
+    if math.isfinite(log_norm[T]):
+        bound = (T - k) * np.where(k == T, 0.0, log_base) + log_norm[T]
+    else:  # a zero gradient at T bounds every earlier one by zero
+        bound = np.full(T + 1, -np.inf)
+    if np.isnan(log_norm).any() or (log_norm == np.inf).any() or np.isnan(bound).any():
+        raise FloatingPointError(
+            "grad_decay: the log-space products overflowed; params or xs are too large "
+            "for float64 arithmetic"
+        )
     return DecayCurve(
         k=k,
         log10_norm=log_norm,
@@ -389,7 +451,7 @@ def _grad_decay(params, xs, targets, act, loss, s0, radius=None, sigma=None) -> 
         c, g = _last_step_grad(params, scaled, loss, targets, act, scaled=True)
         preacts = scaled[2]
     else:
-        trace = rnn._forward(params, xs, act, s0)
+        trace = rnn.forward_validated(params, xs, act, s0)
         c, g = _last_step_grad(params, trace, loss, targets, act, scaled=False)
         preacts = trace.preacts
     m, R = _log_factors(act, preacts)
@@ -429,7 +491,7 @@ def grad_decay(params: rnn.RNNParams, xs: object, targets: object, *,
     """
     act = activations.get(activation)
     _checks.check_name(loss, "loss", losses.LOSSES)
-    params, xs, B, s0 = rnn._check_inputs(params, xs, s0)
+    params, xs, B, s0 = rnn.check_inputs(params, xs, s0)
     if B is not None:
         raise ValueError(f"xs: expected one sequence of shape (T, I) with I={params.n_in}, "
                          f"got a batch of shape {_checks.shape_str(xs.shape)}")
@@ -476,7 +538,7 @@ def decay_curve(spectral_radius: float, activation: str = "tanh", *, n_hidden: i
     """
     act = activations.get(activation)
     _checks.check_name(loss, "loss", losses.LOSSES)
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
     params = rnn.init(n_in, n_hidden, n_out, spectral_radius=spectral_radius, seed=seed, kind=kind)
     rho = float(spectral_radius)
@@ -485,12 +547,16 @@ def decay_curve(spectral_radius: float, activation: str = "tanh", *, n_hidden: i
     else:  # W_s = rho · (a unit-radius matrix), so σ_max scales with rho
         sigma = rho * _unit_sigma_max(kind, params.n_hidden, seed)
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, params.n_in))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
     if loss == "mse":
         targets = rng.standard_normal((T, params.n_out))
     else:
         targets = rng.integers(0, params.n_out, size=T)
-    return _grad_decay(params, xs, targets, act, loss, None, rho, sigma)
+    try:
+        return _grad_decay(params, xs, targets, act, loss, None, rho, sigma)
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"spectral_radius: {rho:.3g} (with input_scale "
+                                 f"{input_scale:.3g}) is too large for float64: {exc}") from None
 
 
 @lru_cache(maxsize=64)

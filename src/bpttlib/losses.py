@@ -38,6 +38,8 @@ def check_targets(loss: str, targets: object, T: int, B: int | None, O: int) -> 
         float64 targets for ``"mse"``, int64 class indices for ``"xent"``.
     """
     _checks.check_name(loss, "loss", LOSSES)
+    T, O = _checks.check_size(T, "T"), _checks.check_size(O, "O")
+    B = None if B is None else _checks.check_size(B, "B")
     batch = () if B is None else (B,)
     if loss == "mse":
         arr = _checks.as_float_array(targets, "targets", finite=False)
@@ -96,26 +98,68 @@ def mse(outputs: object, targets: object, mask: object = None) -> tuple[float, n
         per_step = np.einsum("...o,...o->...", diff, diff)  # (T,) or (T, B)
         loss = float(np.sum(m * per_step)) * scale
         dy = diff * ((2.0 * scale) * m)[..., None]
-    return _finite_loss(loss, dy)
+    return _finite_loss(loss, dy, ys, ds, m)
 
 
-def _finite_loss(loss: float, dy: np.ndarray) -> tuple[float, np.ndarray]:
-    """Raise ``FloatingPointError`` if finite outputs still gave an overflowing loss."""
-    if not (np.isfinite(loss) and np.isfinite(dy).all()):
-        raise FloatingPointError(
-            f"outputs: the loss overflowed float64 (got {loss}); the outputs are too large"
-        )
-    return loss, dy
+def _log10_max_abs(a: np.ndarray) -> float:
+    m = float(np.max(np.abs(a), initial=0.0)) if np.size(a) else 0.0
+    return np.log10(m) if m > 0 else -np.inf
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Numerically stable ``log softmax`` over the last axis (shift by the maximum)."""
+def _finite_loss(loss: float, dy: np.ndarray, ys: np.ndarray, ds: np.ndarray | None,
+                 m: np.ndarray) -> tuple[float, np.ndarray]:
+    """Raise ``FloatingPointError`` if finite arguments still gave an overflowing loss.
+
+    The message blames the argument of largest magnitude (for mse the error enters squared,
+    so ``outputs`` and ``targets`` count twice in log10; the mask enters linearly)."""
+    if np.isfinite(loss) and np.isfinite(dy).all():
+        return loss, dy
+    power = 2.0 if ds is not None else 1.0
+    sizes = {"outputs": power * _log10_max_abs(ys), "mask": _log10_max_abs(m)}
+    if ds is not None:
+        sizes["targets"] = power * _log10_max_abs(ds)
+    culprit = max(sizes, key=sizes.get)
+    biggest = float(np.max(np.abs({"outputs": ys, "targets": ds, "mask": m}[culprit])))
+    raise FloatingPointError(
+        f"{culprit}: expected values small enough for a finite loss, got max |{culprit}| = "
+        f"{biggest:.3g} (the loss overflowed float64, got {loss})"
+    )
+
+
+def _logits(z: object) -> np.ndarray:
+    z = _checks.as_float_array(z, "z")
+    if z.ndim < 1 or z.shape[-1] < 1:
+        raise ValueError(f"z: expected shape (..., O) with O >= 1, got "
+                         f"{_checks.shape_str(z.shape)}")
+    return z
+
+
+def log_softmax(z: object) -> np.ndarray:
+    """Numerically stable ``log softmax`` over the last axis (shift by the maximum).
+
+    Parameters
+    ----------
+    z : array_like, shape (..., O)
+        Finite logits, ``O >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape like ``z``
+        ``z − max z − log Σ exp(z − max z)``: finite, or ``-inf`` where a probability
+        underflows to zero.
+    """
+    z = _logits(z)
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax over the last axis."""
+def softmax(z: object) -> np.ndarray:
+    """Numerically stable softmax over the last axis: ``exp`` of :func:`log_softmax`.
+
+    ``z`` is as for :func:`log_softmax`; the result, shaped like ``z``, holds probabilities
+    in ``[0, 1]`` that sum to 1 along the last axis.
+    """
+    z = _logits(z)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -156,15 +200,46 @@ def xent(outputs: object, targets: object, mask: object = None) -> tuple[float, 
     dy = np.exp(logp)
     np.put_along_axis(dy, ds[..., None], np.take_along_axis(dy, ds[..., None], axis=-1) - 1.0,
                       axis=-1)
-    dy *= (scale * m)[..., None]
-    return _finite_loss(loss, dy)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dy *= (scale * m)[..., None]
+    return _finite_loss(loss, dy, ys, None, m)
 
 
 _LOSS_FNS = {"mse": mse, "xent": xent}
 
 
 def loss_and_grad(
-    loss: str, outputs: object, targets: object, mask: object = None
+    loss: str, outputs: object, targets: object, mask: object = None, *,
+    outputs_from: str = "outputs",
 ) -> tuple[float, np.ndarray]:
-    """Dispatch to :func:`mse` or :func:`xent` by name; returns ``(loss, dL/dy)``."""
-    return _LOSS_FNS[_checks.check_name(loss, "loss", LOSSES)](outputs, targets, mask)
+    """Dispatch to :func:`mse` or :func:`xent` by name; returns ``(loss, dL/dy)``.
+
+    Parameters
+    ----------
+    loss : {"mse", "xent"}
+    outputs, targets, mask
+        As for :func:`mse` / :func:`xent`.
+    outputs_from : str, optional
+        The caller's argument the outputs come from (a model passes ``"params"``): a loss that
+        overflows because the outputs are too large is then blamed on it, not on ``outputs``.
+
+    Returns
+    -------
+    loss : float
+    dy : numpy.ndarray, shape like ``outputs``
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss overflows float64; the message starts with the argument of largest
+        magnitude (``outputs_from``, ``targets`` or ``mask``).
+    """
+    fn = _LOSS_FNS[_checks.check_name(loss, "loss", LOSSES)]
+    try:
+        return fn(outputs, targets, mask)
+    except FloatingPointError as exc:
+        text = str(exc)
+        if outputs_from == "outputs" or not text.startswith("outputs: "):
+            raise
+        raise FloatingPointError(f"{outputs_from}: {text[len('outputs: '):]}; the model's "
+                                 f"outputs are too large") from None

@@ -35,8 +35,18 @@ __all__ = [
 KINDS = ("gaussian", "orthogonal", "identity", "nonnormal")
 
 
-def _check_size_rho(n: object, rho: object) -> tuple[int, float]:
-    return _checks.check_positive_int(n, "n"), _checks.check_real(rho, "rho", nonnegative=True)
+def _check_size_rho(n: object, rho: object, rho_name: str = "rho") -> tuple[int, float]:
+    n = _checks.check_size(n, "n")
+    _checks.check_entries("n", n * n, f"an (n, n) matrix with n={n}")
+    return n, _checks.check_real(rho, rho_name, nonnegative=True)
+
+
+def _finite(W: np.ndarray, rho: float, rho_name: str = "rho") -> np.ndarray:
+    """``W``, or ``ValueError`` blaming the radius if scaling by it overflowed an entry."""
+    if not np.isfinite(W).all():
+        raise ValueError(f"{rho_name}: expected a spectral radius for which every entry of the "
+                         f"matrix is a finite float64, got {rho}")
+    return W
 
 
 def spectral_radius(W: object) -> float:
@@ -49,6 +59,7 @@ def spectral_radius(W: object) -> float:
     Returns
     -------
     float
+        ``inf`` only if ``ρ(W)`` itself exceeds the float64 range (entries near 1.8e308).
 
     Notes
     -----
@@ -56,7 +67,11 @@ def spectral_radius(W: object) -> float:
     Book label: eq-jacobian-bound.
     """
     W = _square(W, "W")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
+    top = float(np.max(np.abs(W)))
+    if top == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):  # ρ(W) = s ρ(W/s): LAPACK never sees huge entries
+        return float(np.float64(top) * np.max(np.abs(np.linalg.eigvals(W / top))))
 
 
 def singular_values(W: object) -> np.ndarray:
@@ -69,6 +84,7 @@ def singular_values(W: object) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (min(m, n),)
+        ``inf`` only where a singular value exceeds the float64 range.
 
     Notes
     -----
@@ -77,7 +93,11 @@ def singular_values(W: object) -> np.ndarray:
     """
     W = _checks.as_float_array(W, "W")
     _checks.check_ndim(W, "W", (2,), "(m, n)")
-    return np.linalg.svd(W, compute_uv=False)
+    top = float(np.max(np.abs(W), initial=0.0))
+    if top == 0.0:
+        return np.zeros(min(W.shape))
+    with np.errstate(over="ignore"):  # σ(W) = s σ(W/s): LAPACK never sees huge entries
+        return top * np.linalg.svd(W / top, compute_uv=False)
 
 
 def _square(W: object, name: str) -> np.ndarray:
@@ -86,6 +106,12 @@ def _square(W: object, name: str) -> np.ndarray:
         raise ValueError(f"{name}: expected a square matrix of shape (n, n), "
                          f"got {_checks.shape_str(W.shape)}")
     return W
+
+
+def _scale(rho: float, unit: np.ndarray) -> np.ndarray:
+    """``rho · unit`` with overflow left to :func:`_finite` to report."""
+    with np.errstate(over="ignore"):
+        return rho * unit
 
 
 @lru_cache(maxsize=64)
@@ -129,7 +155,7 @@ def gaussian(n: int, rho: float, seed: int = 0) -> np.ndarray:
     ``W = rho · G / ρ(G)`` with ``G_ij ~ N(0, 1)``. Book label: eq-jacobian-bound.
     """
     n, rho = _check_size_rho(n, rho)
-    return rho * _unit_gaussian(n, _checks.check_seed(seed))
+    return _finite(_scale(rho, _unit_gaussian(n, _checks.check_seed(seed))), rho)
 
 
 def orthogonal(n: int, rho: float, seed: int = 0) -> np.ndarray:
@@ -154,7 +180,7 @@ def orthogonal(n: int, rho: float, seed: int = 0) -> np.ndarray:
     so ``σ_max = ρ = rho`` and the bound of eq-jacobian-bound is tight for linear units.
     """
     n, rho = _check_size_rho(n, rho)
-    return rho * _haar(n, _checks.check_seed(seed))
+    return _finite(_scale(rho, _haar(n, _checks.check_seed(seed))), rho)
 
 
 def identity(n: int, rho: float) -> np.ndarray:
@@ -172,7 +198,7 @@ def identity(n: int, rho: float) -> np.ndarray:
     numpy.ndarray, shape (n, n)
     """
     n, rho = _check_size_rho(n, rho)
-    return rho * np.eye(n)
+    return rho * np.eye(n)  # entries 0 and rho: always finite
 
 
 def nonnormal(n: int, rho: float, seed: int = 0, *, strength: float = 2.0) -> np.ndarray:
@@ -208,10 +234,10 @@ def nonnormal(n: int, rho: float, seed: int = 0, *, strength: float = 2.0) -> np
     u = rng.uniform(-1.0, 1.0, size=n)
     u[0] = 1.0
     upper = np.triu(rng.standard_normal((n, n)), 1) * (strength / np.sqrt(n))
-    return np.diag(rho * u) + upper
+    return _finite(np.diag(rho * u) + upper, rho)
 
 
-def make(kind: str, n: int, rho: float, seed: int = 0) -> np.ndarray:
+def make(kind: str, n: int, rho: float, seed: int = 0, *, rho_name: str = "rho") -> np.ndarray:
     """Dispatch on ``kind`` in ``("gaussian", "orthogonal", "identity", "nonnormal")``.
 
     Parameters
@@ -224,18 +250,29 @@ def make(kind: str, n: int, rho: float, seed: int = 0) -> np.ndarray:
         Spectral radius, ``>= 0``.
     seed : int, optional
         Seed (ignored by ``"identity"``, but still validated).
+    rho_name : str, optional
+        The caller's name for ``rho`` in error messages (``rnn.init`` passes
+        ``"spectral_radius"``).
 
     Returns
     -------
     numpy.ndarray, shape (n, n)
+
+    Raises
+    ------
+    ValueError
+        If ``rho`` is so large that an entry overflows float64 (the message names
+        ``rho_name``).
     """
     _checks.check_name(kind, "kind", KINDS)
-    if kind == "identity":
-        _checks.check_seed(seed)
-        return identity(n, rho)
-    return {"gaussian": gaussian, "orthogonal": orthogonal, "nonnormal": nonnormal}[kind](
-        n, rho, seed
-    )
+    _checks.check_real(rho, rho_name, nonnegative=True)
+    _checks.check_seed(seed)
+    build = {"gaussian": gaussian, "orthogonal": orthogonal, "identity": identity,
+             "nonnormal": nonnormal}[kind]
+    unit = build(n, 1.0) if kind == "identity" else build(n, 1.0, seed)
+    scaled = _finite(_scale(rho, unit), rho, rho_name)
+    return build(n, rho, seed) if kind == "nonnormal" else scaled  # nonnormal: only its
+    # diagonal scales with rho, and it is finite when rho · unit is
 
 
 def power_norms(W: object, k_max: int) -> np.ndarray:
@@ -254,7 +291,7 @@ def power_norms(W: object, k_max: int) -> np.ndarray:
         :func:`bpttlib.jacobians.log_product_norms` for a log-space version.
     """
     W = _square(W, "W")
-    k_max = _checks.check_int(k_max, "k_max", minimum=0)
+    k_max = _checks.check_size(k_max, "k_max", minimum=0)
     out = np.empty(k_max + 1)
     P = np.eye(W.shape[0])
     out[0] = 1.0

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks, activations, losses, matrices
-from ._params import Params
+from .params import Params
 
 __all__ = [
     "RNNParams",
@@ -34,6 +34,9 @@ __all__ = [
     "bptt_by_lag",
     "bptt_chain_sum",
     "loss_fn",
+    "check_params",
+    "check_inputs",
+    "forward_validated",
 ]
 
 _FIELDS = ("W_x", "W_s", "b_s", "W_y", "b_y")
@@ -172,27 +175,69 @@ def init(
     RNNParams
         ``W_x ~ N(0, 1/I)``, ``W_y ~ N(0, 1/H)``, biases zero.
     """
-    I = _checks.check_positive_int(n_in, "n_in")
-    H = _checks.check_positive_int(n_hidden, "n_hidden")
-    O = _checks.check_positive_int(n_out, "n_out")
+    I = _checks.check_size(n_in, "n_in")
+    H = _checks.check_size(n_hidden, "n_hidden")
+    O = _checks.check_size(n_out, "n_out")
+    _checks.check_entries("n_hidden", H * max(H, I, O), f"W_s, W_x, W_y with H={H}, I={I}, O={O}")
     rho = _checks.check_real(spectral_radius, "spectral_radius", nonnegative=True)
     seed = _checks.check_seed(seed)
     _checks.check_name(kind, "kind", matrices.KINDS)
-    W_s = matrices.make(kind, H, rho, seed)
+    W_s = matrices.make(kind, H, rho, seed, rho_name="spectral_radius")
     rng = np.random.default_rng([seed, 1])
     W_x = rng.standard_normal((H, I)) / np.sqrt(I)
     W_y = rng.standard_normal((O, H)) / np.sqrt(H)
     return RNNParams(W_x, W_s, np.zeros(H), W_y, np.zeros(O))
 
 
-# ---- validation shared by forward / bptt ---------------------------------------------------------
+# ---- validation shared by forward / bptt (public: jacobians and skip use it too) ----------------
 
-def _check_params(params: object) -> RNNParams:
+def check_params(params: object) -> RNNParams:
+    """Check that ``params`` is an :class:`RNNParams` (which checked its own values).
+
+    Parameters
+    ----------
+    params : object
+
+    Returns
+    -------
+    RNNParams
+        ``params`` itself.
+
+    Raises
+    ------
+    TypeError
+        If it is anything else, e.g. an ``LSTMParams``.
+    """
     return _checks.check_instance(params, "params", RNNParams)
 
 
-def _check_inputs(params: object, xs: object, s0: object):
-    params = _check_params(params)
+def check_inputs(params: object, xs: object, s0: object):
+    """Validate the arguments of a forward pass: ``params``, ``xs`` and ``s0``.
+
+    Parameters
+    ----------
+    params : RNNParams
+    xs : array_like, shape (T, I) or (T, B, I)
+        Inputs, finite.
+    s0 : array_like, shape (H,) or (B, H), or None
+        Initial state, finite.
+
+    Returns
+    -------
+    params : RNNParams
+    xs : numpy.ndarray, shape (T, I) or (T, B, I)
+        float64.
+    B : int or None
+        The batch size (``None`` without a batch axis).
+    s0 : numpy.ndarray or None
+        float64, shape as given.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument, e.g. ``xs: expected shape (T, I) or (T, B, I) with I=3, got (5, 4)``.
+    """
+    params = check_params(params)
     xs, batched = _checks.as_sequence(xs, "xs", params.n_in, "I")
     H = params.n_hidden
     B = xs.shape[1] if batched else None
@@ -207,34 +252,76 @@ def _check_inputs(params: object, xs: object, s0: object):
 
 # ---- forward -------------------------------------------------------------------------------------
 
-def _forward(params: RNNParams, xs: np.ndarray, act: activations.Activation,
-             s0: np.ndarray | None) -> Trace:
-    """The unvalidated forward pass (arrays already checked)."""
+def _overflow_step(arr: np.ndarray) -> int:
+    """The first time index of ``arr`` (time-major) holding a NaN/Inf."""
+    bad = ~np.isfinite(arr).reshape(arr.shape[0], -1).all(axis=1)
+    return int(np.argmax(bad))
+
+
+def forward_validated(params: RNNParams, xs: np.ndarray, act: activations.Activation,
+                      s0: np.ndarray | None) -> Trace:
+    """:func:`forward` on arguments already validated by :func:`check_inputs` (no checks).
+
+    Parameters
+    ----------
+    params : RNNParams
+    xs : numpy.ndarray, shape (T, I) or (T, B, I)
+        float64, finite.
+    act : bpttlib.activations.Activation
+        From :func:`bpttlib.activations.get`.
+    s0 : numpy.ndarray, shape (H,) or (B, H), or None
+
+    Returns
+    -------
+    Trace
+        Read-only arrays, all finite.
+
+    Raises
+    ------
+    FloatingPointError
+        If the states, the pre-activations or the outputs overflow float64.
+
+    Notes
+    -----
+    Book labels: eq-rnn-state, eq-rnn-output.
+    """
     T = xs.shape[0]
     H = params.n_hidden
     lead = xs.shape[1:-1]  # () or (B,)
     states, preacts, outputs = _block((T + 1, *lead, H), (T, *lead, H), (T, *lead, params.n_out))
     states[0] = 0.0 if s0 is None else s0
-    # all input projections at once: a_t = W_x x_t + b_s, then += W_s s_{t-1} step by step
-    np.matmul(_flat(xs), np.ascontiguousarray(params.W_x.T), out=_flat(preacts))
-    preacts += params.b_s
-    W_sT = np.ascontiguousarray(params.W_s.T)  # BLAS is faster on C-ordered operands
-    buf = np.empty((*lead, H))
-    value = act.value
     with np.errstate(over="ignore", invalid="ignore"):
+        # all input projections at once: a_t = W_x x_t + b_s, then += W_s s_{t-1} step by step
+        np.matmul(_flat(xs), np.ascontiguousarray(params.W_x.T), out=_flat(preacts))
+        preacts += params.b_s
+        W_sT = np.ascontiguousarray(params.W_s.T)  # BLAS is faster on C-ordered operands
+        buf = np.empty((*lead, H))
+        value = act.value
         for t in range(T):  # three array operations per step (matmul, add, φ), no allocation
             np.add(preacts[t], np.matmul(states[t], W_sT, out=buf), out=preacts[t])
             value(preacts[t], out=states[t + 1])
         np.matmul(_flat(states[1:]), np.ascontiguousarray(params.W_y.T), out=_flat(outputs))
         outputs += params.b_y
-        finite = np.isfinite(np.sum(states))  # NaN/Inf anywhere makes the sum non-finite
-    if not finite:
-        bad = ~np.isfinite(states).reshape(T + 1, -1).all(axis=1)
-        t = int(np.argmax(bad)) if bad.any() else T
+        # NaN/Inf anywhere makes a sum non-finite: one cheap check per array
+        finite = [np.isfinite(np.sum(a)) for a in (states, preacts, outputs)]
+    if not finite[0]:
         raise FloatingPointError(
-            f"forward: the states overflowed float64 at step t={t} (activation={act.name!r}, "
-            f"spectral radius of W_s {matrices.spectral_radius(params.W_s):.3g}); use a shorter "
-            f"sequence, or jacobians.decay_curve / log_product_norms for log-space analysis"
+            f"forward: the states overflowed float64 at step t={_overflow_step(states)} "
+            f"(activation={act.name!r}, spectral radius of W_s "
+            f"{matrices.spectral_radius(params.W_s):.3g}); use a shorter sequence, smaller "
+            f"params or xs, or jacobians.decay_curve / log_product_norms for log-space analysis"
+        )
+    if not finite[1]:
+        raise FloatingPointError(
+            f"forward: the pre-activations a_t overflowed float64 at step "
+            f"t={_overflow_step(preacts) + 1}; the inputs xs or the weights in params "
+            f"(W_x, W_s, b_s) are too large"
+        )
+    if not finite[2]:
+        raise FloatingPointError(
+            f"forward: the outputs y_t overflowed float64 at step "
+            f"t={_overflow_step(outputs) + 1}; the output"
+            f" weights in params (W_y, b_y) are too large"
         )
     return Trace(_readonly(states), _readonly(preacts), _readonly(outputs))
 
@@ -262,7 +349,8 @@ def forward(params: RNNParams, xs: object, *, activation: str = "tanh",
     ------
     FloatingPointError
         If the states overflow float64 (e.g. relu or linear units with spectral radius > 1
-        over hundreds of steps) rather than returning Inf/NaN.
+        over hundreds of steps), or the pre-activations or outputs do (huge but finite
+        weights or inputs), rather than returning Inf/NaN.
 
     Notes
     -----
@@ -270,8 +358,8 @@ def forward(params: RNNParams, xs: object, *, activation: str = "tanh",
     Book labels: eq-rnn-state, eq-rnn-output.
     """
     act = activations.get(activation)
-    params, xs, _, s0 = _check_inputs(params, xs, s0)
-    return _forward(params, xs, act, s0)
+    params, xs, _, s0 = check_inputs(params, xs, s0)
+    return forward_validated(params, xs, act, s0)
 
 
 # ---- backward ------------------------------------------------------------------------------------
@@ -280,11 +368,11 @@ def _prepare(params, xs, targets, activation, loss, mask, s0):
     """Validate everything, run forward, and return what every backward variant needs."""
     act = activations.get(activation)
     _checks.check_name(loss, "loss", losses.LOSSES)
-    params, xs, B, s0 = _check_inputs(params, xs, s0)
+    params, xs, B, s0 = check_inputs(params, xs, s0)
     targets = losses.check_targets(loss, targets, xs.shape[0], B, params.n_out)
     _checks.as_mask(mask, xs.shape[0], B)  # validate before the (costly) forward
-    trace = _forward(params, xs, act, s0)
-    value, dy = losses.loss_and_grad(loss, trace.outputs, targets, mask)
+    trace = forward_validated(params, xs, act, s0)
+    value, dy = losses.loss_and_grad(loss, trace.outputs, targets, mask, outputs_from="params")
     return act, params, xs, trace, value, dy
 
 
@@ -551,5 +639,5 @@ def loss_fn(params: RNNParams, xs: object, targets: object, **kwargs) -> float:
     loss = kwargs.pop("loss", "mse")
     mask = kwargs.pop("mask", None)
     trace = forward(params, xs, **kwargs)
-    return losses.loss_and_grad(loss, trace.outputs, targets, mask)[0]
+    return losses.loss_and_grad(loss, trace.outputs, targets, mask, outputs_from="params")[0]
 

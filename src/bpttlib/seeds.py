@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from . import _checks
+from . import params as ptree
 
 __all__ = [
     "ENV",
@@ -86,7 +87,7 @@ def study(n: int, *, start: int = 0) -> tuple[int, ...]:
         In the knife-edge ``seeds`` mode, the same count shifted by :data:`DISJOINT_OFFSET`:
         a disjoint set.
     """
-    n = _checks.check_positive_int(n, "n")
+    n = _checks.check_size(n, "n")
     start = _checks.check_seed(start, "start")
     if "seeds" in knife_edge():
         start += DISJOINT_OFFSET
@@ -107,11 +108,16 @@ def perturb_start(params):
     same type as ``params``
         The generator is fixed (seed 0), so a perturbed run is itself repeatable.
     """
+    plain = isinstance(params, tuple) and not dataclasses.is_dataclass(params)
+    if plain:
+        values = tuple(_checks.check_real(v, f"params[{i}]") for i, v in enumerate(params))
+    else:
+        ptree.fields(params, "params")
     if "perturb" not in knife_edge():
         return params
     rng = np.random.default_rng(0)
-    if isinstance(params, tuple) and not dataclasses.is_dataclass(params):
-        return tuple(float(v) * (1 + RELATIVE * rng.standard_normal()) for v in params)
+    if plain:
+        return tuple(v * (1 + RELATIVE * rng.standard_normal()) for v in values)
     return params.map(lambda a: a * (1 + RELATIVE * rng.standard_normal(a.shape)))
 
 
@@ -165,6 +171,9 @@ def summarize(values: Iterable[float]) -> Summary:
     TypeError
         If a value is not a real number.
     """
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"values: expected an iterable of real numbers, got "
+                        f"{type(values).__name__}")
     items = list(values)
     if not items:
         raise ValueError("values: expected at least one value, got none")

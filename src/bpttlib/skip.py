@@ -27,7 +27,7 @@ def _check(params, W_d, d, xs, s0):
     _checks.check_instance(params, "params", rnn.RNNParams)
     H = params.n_hidden
     W_d = _checks.check_shape(_checks.as_float_array(W_d, "W_d"), "W_d", (H, H), "(H, H)")
-    d = _checks.check_positive_int(d, "d")
+    d = _checks.check_size(d, "d")
     xs, batched = _checks.as_sequence(xs, "xs", size=params.n_in)
     if batched:
         raise ValueError(f"xs: expected one sequence of shape (T, I) with I={params.n_in}, "
@@ -42,18 +42,21 @@ def _forward(params, W_d, d, xs, act, s0):
     states = np.zeros((T + 1, H))
     if s0 is not None:
         states[0] = s0
-    preacts = xs @ params.W_x.T + params.b_s
     with np.errstate(over="ignore", invalid="ignore"):
+        preacts = xs @ params.W_x.T + params.b_s
         for t in range(1, T + 1):
             a = preacts[t - 1] + params.W_s @ states[t - 1]
             if t - d >= 0:
                 a += W_d @ states[t - d]
             preacts[t - 1] = a
             states[t] = act.value(a)
-    if not np.isfinite(states).all():
-        raise FloatingPointError("skip_forward: the states overflowed float64; use smaller "
-                                 "recurrent weights or a shorter sequence")
-    outputs = states[1:] @ params.W_y.T + params.b_y
+        outputs = states[1:] @ params.W_y.T + params.b_y
+    for label, arr, blame in (("states", states, "params, W_d, xs or s0"),
+                              ("pre-activations", preacts, "params, W_d, xs or s0"),
+                              ("outputs", outputs, "params (W_y, b_y)")):
+        if not np.isfinite(arr).all():
+            raise FloatingPointError(f"skip_forward: the {label} overflowed float64; {blame} "
+                                     f"too large (use smaller weights or a shorter sequence)")
     return rnn.Trace(states, preacts, outputs)
 
 
@@ -121,7 +124,7 @@ def skip_decay(params, W_d, d, xs, targets, *, activation="tanh", loss="mse", s0
     T = xs.shape[0]
     targets = losses.check_targets(loss, targets, T, None, params.n_out)
     trace = _forward(params, W_d, d, xs, act, s0)
-    _, dy = losses.loss_and_grad(loss, trace.outputs[-1:], targets[-1:])
+    _, dy = losses.loss_and_grad(loss, trace.outputs[-1:], targets[-1:], outputs_from="params")
     dphi = act.deriv(trace.preacts)  # row t-1: φ'(a_t)
     H = params.n_hidden
     units, logs = np.zeros((T + 1, H)), np.full(T + 1, -np.inf)
@@ -169,13 +172,17 @@ def skip_decay_curve(spectral_radius, d, *, skip_radius=0.5, activation="tanh", 
     -----
     ``W_d = matrices.make(kind, H, skip_radius, seed + 1)``. Book label: eq-grad-decay.
     """
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
     skip_radius = _checks.check_real(skip_radius, "skip_radius", nonnegative=True)
     seed = _checks.check_seed(seed)
     params = rnn.init(1, n_hidden, 1, spectral_radius=spectral_radius, seed=seed, kind=kind)
-    W_d = matrices.make(kind, params.n_hidden, skip_radius, seed + 1)
+    W_d = matrices.make(kind, params.n_hidden, skip_radius, seed + 1, rho_name="skip_radius")
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, 1))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, 1)), "input_scale")
     targets = rng.standard_normal((T, 1))
-    return skip_decay(params, W_d, d, xs, targets, activation=activation)
+    try:
+        return skip_decay(params, W_d, d, xs, targets, activation=activation)
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"spectral_radius, skip_radius, input_scale: too large for "
+                                 f"float64 ({exc})") from None

@@ -22,6 +22,7 @@ import numpy as np
 from . import activations as _activations
 from . import gated as _gated
 from . import jacobians as _jacobians
+from . import params as _params
 from . import rnn as _rnn
 from . import skip as _skip
 from . import tasks as _tasks
@@ -140,7 +141,8 @@ RECURRENT_FIELDS = ("W_x", "W_s", "b_s")
 
 
 def _recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
-    return np.concatenate([getattr(grads, f).ravel() for f in RECURRENT_FIELDS])
+    return np.concatenate([a.ravel() for name, a in _params.fields(grads)
+                           if name in RECURRENT_FIELDS])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ that ignores the long-range dependency, the baseline a trained network has to be
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +26,9 @@ __all__ = [
     "agreement_task",
     "AGREEMENT_TOKENS",
     "many_to_one",
+    "Task",
+    "TASKS",
+    "probe",
 ]
 
 #: Copy task: symbols are ids ``0 … COPY_SYMBOLS-1``, then the blank and the delimiter.
@@ -76,8 +81,9 @@ def adding_problem(n, T, *, seed=0):
     ``d = Σ_t x_t[0] · x_t[1]``. Predicting the constant 1 (the mean of ``d``) gives the
     mean squared error ``Var d = 2 · 1/12 = 1/6`` (:func:`adding_baseline`).
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_int(T, "T", minimum=2)
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T", minimum=2)
+    _checks.check_entries("n", 2 * T * n, f"xs (T, n, 2) with T={T}, n={n}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     half = T // 2
     values = rng.uniform(0.0, 1.0, size=(T, n))
@@ -135,8 +141,9 @@ def copy_task(n, T, *, seed=0):
     (:func:`copy_baseline`). With bpttlib's summed loss (eq-loss-xent) and no mask, the
     per-sequence figure ``10 log 8`` is the one to compare against.
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_positive_int(T, "T")
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T")
+    _checks.check_entries("n", (T + 20) * n * _COPY_VOCAB, f"xs (T + 20, n, 10) with T={T}, n={n}")
     rng = np.random.default_rng(_checks.check_seed(seed))
     length = T + 2 * _COPY_LENGTH
     symbols = rng.integers(0, COPY_SYMBOLS, size=(_COPY_LENGTH, n))
@@ -198,8 +205,9 @@ def agreement_task(n, T, *, seed=0, attractors=True):
     it has to cross the whole sequence (eq-grad-decay). Guessing gives a cross-entropy of
     ``log 2`` and an accuracy of 1/2.
     """
-    n = _checks.check_positive_int(n, "n")
-    T = _checks.check_int(T, "T", minimum=3)
+    n = _checks.check_size(n, "n")
+    T = _checks.check_size(T, "T", minimum=3)
+    _checks.check_entries("n", T * n * len(AGREEMENT_TOKENS), f"xs (T, n, 8) with T={T}, n={n}")
     if not isinstance(attractors, (bool, np.bool_)):
         raise TypeError(f"attractors: expected a bool, got {type(attractors).__name__}")
     rng = np.random.default_rng(_checks.check_seed(seed))
@@ -236,10 +244,14 @@ def many_to_one(targets, T):
     With this mask, ``L = Σ_t m_t ℓ_t`` (eq-loss-mse, eq-loss-xent) is the loss of the last
     step alone, averaged over the batch.
     """
-    T = _checks.check_positive_int(T, "T")
+    T = _checks.check_size(T, "T")
     if targets is None or isinstance(targets, (str, bytes)):
         raise TypeError(f"targets: expected an array, got {type(targets).__name__}")
-    arr = np.asarray(targets)
+    try:
+        arr = np.asarray(targets)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"targets: expected a rectangular array (not a ragged list), got "
+                         f"{type(targets).__name__}") from exc
     if arr.ndim == 1:
         arr = _checks.as_int_array(arr, "targets")
     elif arr.ndim == 2:
@@ -248,12 +260,59 @@ def many_to_one(targets, T):
         raise ValueError(
             f"targets: expected shape (n, O) or (n,), got {_checks.shape_str(arr.shape)}"
         )
+    if min(arr.shape) < 1:
+        raise ValueError(f"targets: expected shape (n, O) or (n,) with n, O >= 1, got "
+                         f"{_checks.shape_str(arr.shape)}")
+    _checks.check_entries("T", T * arr.size, f"the targets (T, {', '.join(map(str, arr.shape))})")
     mask = np.zeros(T)
     mask[-1] = 1.0
     return np.broadcast_to(arr, (T, *arr.shape)).copy(), mask
 
 
-__all__ += ["probe"]
+@dataclass(frozen=True)
+class Task:
+    """One entry of :data:`TASKS`: how to draw a task's batches and how it is scored.
+
+    Attributes
+    ----------
+    name : str
+        The key in :data:`TASKS`.
+    make : callable
+        ``make(n, T, *, seed) -> (xs, targets)``, e.g. :func:`adding_problem`.
+    loss : str
+        ``"mse"`` or ``"xent"``, the loss the targets are meant for.
+    n_in, n_out : int
+        Input size ``I`` of ``xs (T', n, I)`` and the output size ``O`` a model needs.
+    many_to_one : bool
+        Whether ``targets`` holds one target per sequence, scored at the last step only
+        (spread with :func:`many_to_one`), rather than one per step.
+    baseline : callable
+        ``baseline(T) -> float``: the loss per scored step of the best memoryless predictor.
+    """
+
+    name: str
+    make: Callable
+    loss: str
+    n_in: int
+    n_out: int
+    many_to_one: bool
+    baseline: Callable[[int], float]
+
+
+def _agreement_baseline(T):
+    """Cross-entropy of guessing the verb class, ``log 2`` (see :func:`agreement_task`)."""
+    _checks.check_int(T, "T", minimum=3)
+    return math.log(2.0)
+
+
+#: The tasks by name: the one registry that :mod:`bpttlib.train` and
+#: :mod:`bpttlib.experiments` read.
+TASKS: dict[str, Task] = {
+    "adding": Task("adding", adding_problem, "mse", 2, 1, True, lambda T: adding_baseline()),
+    "copy": Task("copy", copy_task, "xent", _COPY_VOCAB, _COPY_VOCAB, False, copy_baseline),
+    "agreement": Task("agreement", agreement_task, "xent", len(AGREEMENT_TOKENS), 2, True,
+                      _agreement_baseline),
+}
 
 
 def probe(T, n_in=1, n_out=1, *, seed=0, input_scale=1.0, loss="mse"):
@@ -287,14 +346,15 @@ def probe(T, n_in=1, n_out=1, *, seed=0, input_scale=1.0, loss="mse"):
     -----
     The inputs ``x_t`` of eq-rnn-state and the targets ``d_t`` of eq-loss-mse (or eq-loss-xent).
     """
-    T = _checks.check_positive_int(T, "T")
-    n_in = _checks.check_positive_int(n_in, "n_in")
-    n_out = _checks.check_positive_int(n_out, "n_out")
+    T = _checks.check_size(T, "T")
+    n_in = _checks.check_size(n_in, "n_in")
+    n_out = _checks.check_size(n_out, "n_out")
+    _checks.check_entries("T", T * max(n_in, n_out), f"the probe ({T}, {max(n_in, n_out)})")
     seed = _checks.check_seed(seed)
     input_scale = _checks.check_real(input_scale, "input_scale", nonnegative=True)
     _checks.check_name(loss, "loss", ("mse", "xent"))
     rng = np.random.default_rng([seed, 2])
-    xs = input_scale * rng.standard_normal((T, n_in))
+    xs = _checks.scaled(input_scale, rng.standard_normal((T, n_in)), "input_scale")
     if loss == "mse":
         return xs, rng.standard_normal((T, n_out))
     return xs, rng.integers(0, n_out, size=T)

@@ -20,11 +20,13 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+import functools
 from functools import partial
 
 import numpy as np
 
 from . import _checks, clipping, gated, rnn, seeds, tasks
+from . import params as ptree
 
 __all__ = [
     "SGD",
@@ -43,35 +45,34 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# Field-wise arithmetic on parameter containers
-# --------------------------------------------------------------------------------------------
-
-
-def _names(params) -> tuple[str, ...]:
-    if not dataclasses.is_dataclass(params) or isinstance(params, type):
-        raise TypeError(
-            f"params: expected a parameter container (RNNParams, LSTMParams, GRUParams), "
-            f"got {type(params).__name__}"
-        )
-    return tuple(f.name for f in dataclasses.fields(params))
-
-
-def _apply(fn: Callable[..., np.ndarray], *trees) -> dict:
-    """``fn`` field by field over containers (or dicts by field name) of the same fields."""
-    first = trees[0]
-    names = tuple(first) if isinstance(first, dict) else _names(first)
-    return {
-        n: fn(*(t[n] if isinstance(t, dict) else getattr(t, n) for t in trees)) for n in names
-    }
-
-
-def _replace(params, arrays: dict):
-    return dataclasses.replace(params, **arrays)
-
-
-# --------------------------------------------------------------------------------------------
 # Optimizers: init(params) -> state, update(params, grads, state) -> (params, state)
 # --------------------------------------------------------------------------------------------
+
+
+def _checked_update(update):
+    """Wrap an optimizer's ``update``: ``grads`` must match ``params``; the arithmetic runs
+    under ``errstate`` and an overflow is reported by :func:`_update` (FloatingPointError)."""
+    @functools.wraps(update)
+    def checked(self, params, grads, state):
+        ptree.fields(params, "params")
+        ptree.check_like(grads, params, "grads")
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, state = update(self, params, grads, state)
+        if not all(np.isfinite(a).all() for a in _state_arrays(state)):
+            raise FloatingPointError(f"grads: the {type(self).__name__} state (moving averages "
+                                     f"of g or g²) overflowed float64; clip the gradient")
+        return params, state
+
+    return checked
+
+
+def _state_arrays(state) -> list:
+    """The arrays of an optimizer state: ``None``, a dict, or a tuple of those and a count."""
+    if isinstance(state, dict):
+        return list(state.values())
+    if isinstance(state, tuple):
+        return [a for s in state for a in _state_arrays(s)]
+    return []
 
 
 def _lr(lr) -> float:
@@ -90,8 +91,9 @@ class SGD:
     def init(self, params):
         return None
 
+    @_checked_update
     def update(self, params, grads, state):
-        return _replace(params, _apply(lambda p, g: p - self.lr * g, params, grads)), state
+        return _update(params, ptree.apply(lambda p, g: p - self.lr * g, params, grads)), state
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,12 @@ class Momentum:
             raise ValueError(f"momentum: expected a number in [0, 1), got {mu}")
 
     def init(self, params):
-        return _apply(np.zeros_like, params)
+        return ptree.apply(np.zeros_like, params)
 
+    @_checked_update
     def update(self, params, grads, state):
-        v = _apply(lambda g, v: self.momentum * v + g, grads, state)
-        return _replace(params, _apply(lambda p, v: p - self.lr * v, params, v)), v
+        v = ptree.apply(lambda g, v: self.momentum * v + g, grads, state)
+        return _update(params, ptree.apply(lambda p, v: p - self.lr * v, params, v)), v
 
 
 @dataclass(frozen=True)
@@ -130,12 +133,13 @@ class RMSprop:
         _checks.check_real(self.eps, "eps", positive=True)
 
     def init(self, params):
-        return _apply(np.zeros_like, params)
+        return ptree.apply(np.zeros_like, params)
 
+    @_checked_update
     def update(self, params, grads, state):
-        r = _apply(lambda g, r: self.decay * r + (1 - self.decay) * g * g, grads, state)
-        step = _apply(lambda g, r: g / (np.sqrt(r) + self.eps), grads, r)
-        return _replace(params, _apply(lambda p, s: p - self.lr * s, params, step)), r
+        r = ptree.apply(lambda g, r: self.decay * r + (1 - self.decay) * g * g, grads, state)
+        step = ptree.apply(lambda g, r: g / (np.sqrt(r) + self.eps), grads, r)
+        return _update(params, ptree.apply(lambda p, s: p - self.lr * s, params, step)), r
 
 
 @dataclass(frozen=True)
@@ -155,19 +159,30 @@ class Adam:
         _checks.check_real(self.eps, "eps", positive=True)
 
     def init(self, params):
-        return (0, _apply(np.zeros_like, params), _apply(np.zeros_like, params))
+        return (0, ptree.apply(np.zeros_like, params), ptree.apply(np.zeros_like, params))
 
+    @_checked_update
     def update(self, params, grads, state):
         t, m, v = state
         t += 1
-        m = _apply(lambda g, m: self.beta1 * m + (1 - self.beta1) * g, grads, m)
-        v = _apply(lambda g, v: self.beta2 * v + (1 - self.beta2) * g * g, grads, v)
+        m = ptree.apply(lambda g, m: self.beta1 * m + (1 - self.beta1) * g, grads, m)
+        v = ptree.apply(lambda g, v: self.beta2 * v + (1 - self.beta2) * g * g, grads, v)
         c1, c2 = 1 - self.beta1**t, 1 - self.beta2**t
-        step = _apply(lambda m, v: (m / c1) / (np.sqrt(v / c2) + self.eps), m, v)
-        return _replace(params, _apply(lambda p, s: p - self.lr * s, params, step)), (t, m, v)
+        step = ptree.apply(lambda m, v: (m / c1) / (np.sqrt(v / c2) + self.eps), m, v)
+        return _update(params, ptree.apply(lambda p, s: p - self.lr * s, params, step)), (t, m, v)
 
 
 _OPTIMIZERS = (SGD, Momentum, RMSprop, Adam)
+
+
+def _update(params, arrays: dict):
+    """``params`` with the updated ``arrays``; ``FloatingPointError`` if a step overflowed
+    (the containers refuse Inf/NaN, so the check comes first and names the field)."""
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            raise FloatingPointError(f"update: the step overflowed field {name} of params to "
+                                     f"Inf/NaN; lower lr or clip the gradient")
+    return ptree.replace(params, arrays)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,16 +234,131 @@ class TrainingDiverged(FloatingPointError):
     """A training step produced an infinite or NaN loss or gradient."""
 
 
-def _grad_norm(grads) -> float:
-    """Global 2-norm over all fields, without overflow for finite entries (inf otherwise)."""
-    arrays = [getattr(grads, n) for n in _names(grads)]
-    if not all(np.isfinite(a).all() for a in arrays):
-        return math.inf
-    scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
-    if scale == 0.0:
-        return 0.0
-    with np.errstate(over="ignore"):
-        return scale * math.sqrt(sum(float(np.sum(np.square(a / scale))) for a in arrays))
+class _Stop(Exception):
+    """A step that cannot be taken: its loss, gradient or update is not finite."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def _stopped(step: int, what: str) -> str:
+    """The one message of ``result.stopped`` (and of :class:`TrainingDiverged`)."""
+    return (f"step {step}: {what}; the parameters are those after step {step - 1}. "
+            f"Clip the gradient or lower the learning rate.")
+
+
+def _check_callable(value, name: str, optional: bool = False):
+    if (value is None and optional) or callable(value):
+        return value
+    expected = "a callable or None" if optional else "a callable"
+    raise TypeError(f"{name}: expected {expected}, got {type(value).__name__}")
+
+
+def _check_real_result(value, name: str) -> float:
+    """A callback's number: a real scalar (0-d arrays allowed), as a float."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{name}: expected it to return a real number, got "
+                        f"{type(value).__name__}")
+    return float(value)
+
+
+def _gradient(objective, params, batch) -> tuple[float, object, float]:
+    """``(loss, grads, ‖grads‖)`` of one batch, the callback's result checked; raises
+    :class:`_Stop` when the loss or gradient is not finite."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = objective(params, batch)
+    except FloatingPointError as exc:  # the kernels refuse to return NaN/Inf states
+        raise _Stop(f"the forward pass overflowed ({exc})") from None
+    except (TypeError, ValueError) as exc:  # a batch the objective rejects, or its own bug
+        raise type(exc)(f"objective, data: objective(params, batch) raised on the batch from "
+                        f"data: {exc}") from exc
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"objective: expected it to return a tuple (loss, grads), got "
+                        f"{type(result).__name__}")
+    loss = _check_real_result(result[0], "objective")
+    grads = ptree.check_like(result[1], params, "objective")
+    norm = ptree.global_norm(grads, "objective")
+    if not (math.isfinite(loss) and math.isfinite(norm)):
+        what = "loss" if not math.isfinite(loss) else "gradient"
+        raise _Stop(f"the {what} overflowed (loss {loss:.3g}, gradient norm {norm:.3g})")
+    return loss, grads, norm
+
+
+def _clip(grads, norm: float, clip_norm: float | None, clip_value: float | None):
+    """The clipped gradient and whether clipping changed it (eq-clip-norm, eq-clip-value)."""
+    was_clipped = False
+    if clip_norm is not None:
+        grads, _ = clipping.clip_by_norm(grads, clip_norm)
+        was_clipped = norm >= clip_norm
+    if clip_value is not None:
+        was_clipped |= any(float(np.max(np.abs(a), initial=0.0)) > clip_value
+                           for _, a in ptree.fields(grads, "grads"))
+        grads = clipping.clip_by_value(grads, clip_value)
+    return grads, was_clipped
+
+
+def _apply_update(optimizer, params, grads, state):
+    """One optimizer step; raises :class:`_Stop` when it overflows the parameters."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return optimizer.update(params, grads, state)
+    except FloatingPointError:
+        raise _Stop("the update overflowed the parameters") from None
+
+
+class _Evaluations:
+    """``eval_fn`` at the scheduled steps, at most once per number of updates done."""
+
+    def __init__(self, eval_fn, eval_every):
+        self.fn, self.every, self.done = eval_fn, eval_every, []
+
+    def due(self, step: int) -> bool:
+        return step == 0 if self.every is None else step % self.every == 0
+
+    def __call__(self, done: int, params) -> None:
+        if self.fn is None or (self.done and self.done[-1][0] == done):
+            return
+        try:
+            value = _check_real_result(self.fn(params), "eval_fn")
+            if not math.isfinite(value):
+                raise ValueError(f"eval_fn: expected it to return a finite number, got {value} "
+                                 f"(raise FloatingPointError to record an overflow as inf)")
+        except FloatingPointError:  # the kernels refuse to return Inf/NaN: the loss overflowed
+            value = math.inf
+        self.done.append((done, value))
+
+
+def _check_fit_options(params, objective, data, steps, optimizer, clip_norm, clip_value,
+                       on_nonfinite, eval_fn, eval_every) -> dict:
+    """Every argument of :func:`fit` checked, before anything runs."""
+    ptree.fields(params, "params")
+    _check_callable(objective, "objective")
+    _check_callable(data, "data")
+    optimizer = Adam() if optimizer is None else optimizer
+    if not isinstance(optimizer, _OPTIMIZERS):
+        raise TypeError(
+            f"optimizer: expected SGD, Momentum, RMSprop or Adam, got {type(optimizer).__name__}"
+        )
+    if clip_norm is not None:
+        clip_norm = _checks.check_real(clip_norm, "clip_norm", positive=True)
+    if clip_value is not None:
+        clip_value = _checks.check_real(clip_value, "clip_value", positive=True)
+    _check_callable(eval_fn, "eval_fn", optional=True)
+    if eval_every is not None:
+        if eval_fn is None:
+            raise ValueError("eval_every: given without eval_fn; pass eval_fn as well")
+        eval_every = _checks.check_positive_int(eval_every, "eval_every")
+    return dict(
+        steps=_checks.check_size(steps, "steps"), optimizer=optimizer,
+        clip_norm=clip_norm, clip_value=clip_value,
+        on_nonfinite=_checks.check_name(on_nonfinite, "on_nonfinite", ("stop", "raise")),
+        evaluate=_Evaluations(eval_fn, eval_every),
+    )
 
 
 def fit(
@@ -275,7 +405,8 @@ def fit(
         ``eval_fn(params) -> float``, e.g. the loss on a fixed held-out batch. It runs before
         the first update, after every ``eval_every`` updates, and after the last one (also when
         the run stops early); the values land in ``history.eval_steps``/``history.eval_loss``
-        (``inf`` where the evaluation overflowed, e.g. at the step where a diverging run stopped).
+        (``inf`` where the evaluation raised ``FloatingPointError``, e.g. at the step where a
+        diverging run stopped). It must return a finite real number otherwise.
     eval_every : int, optional
         Updates between evaluations (needs ``eval_fn``); default: only at the start and end.
 
@@ -285,113 +416,61 @@ def fit(
         ``params`` after the last good step, the :class:`History`, and ``stopped`` (``None``
         when all steps ran).
 
+    Raises
+    ------
+    TypeError, ValueError
+        For a wrong argument, or when ``objective``/``eval_fn`` return something else than
+        documented (the message names the callback): ``objective`` must return a real ``loss``
+        and ``grads`` in the container type of ``params`` with the same field shapes.
+    TrainingDiverged
+        With ``on_nonfinite="raise"``, instead of stopping.
+
     Notes
     -----
     One step: ``(L, g) = objective(θ, batch)``; ``g`` clipped (eq-clip-norm or eq-clip-value);
     ``θ ← optimizer(θ, g)``.
     """
-    _names(params)
-    if not callable(objective):
-        raise TypeError(f"objective: expected a callable, got {type(objective).__name__}")
-    if not callable(data):
-        raise TypeError(f"data: expected a callable, got {type(data).__name__}")
-    steps = _checks.check_positive_int(steps, "steps")
-    optimizer = Adam() if optimizer is None else optimizer
-    if not isinstance(optimizer, _OPTIMIZERS):
-        raise TypeError(
-            f"optimizer: expected SGD, Momentum, RMSprop or Adam, got {type(optimizer).__name__}"
-        )
-    if clip_norm is not None:
-        clip_norm = _checks.check_real(clip_norm, "clip_norm", positive=True)
-    if clip_value is not None:
-        clip_value = _checks.check_real(clip_value, "clip_value", positive=True)
-    on_nonfinite = _checks.check_name(on_nonfinite, "on_nonfinite", ("stop", "raise"))
-    if eval_fn is not None and not callable(eval_fn):
-        raise TypeError(f"eval_fn: expected a callable or None, got {type(eval_fn).__name__}")
-    if eval_every is not None:
-        if eval_fn is None:
-            raise ValueError("eval_every: given without eval_fn; pass eval_fn as well")
-        eval_every = _checks.check_positive_int(eval_every, "eval_every")
+    opt = _check_fit_options(params, objective, data, steps, optimizer, clip_norm, clip_value,
+                             on_nonfinite, eval_fn, eval_every)
+    optimizer, evaluate = opt["optimizer"], opt["evaluate"]
     params = start = seeds.perturb_start(params)  # unchanged unless the knife-edge mode is on
-    evaluations: list[tuple[int, float]] = []
-
-    def evaluate(done: int, params) -> None:
-        if eval_fn is None or (evaluations and evaluations[-1][0] == done):
-            return
-        try:
-            value = eval_fn(params)
-        except FloatingPointError:  # the kernels refuse to return Inf/NaN: the loss overflowed
-            value = math.inf
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(f"eval_fn: expected it to return a real number, got "
-                            f"{type(value).__name__}")
-        evaluations.append((done, float(value)))
-
-    losses, norms, clipped = [], [], []
     state = optimizer.init(params)
+    rows: list[tuple[float, float, bool]] = []  # (loss, gradient norm, clipped) per step
     stopped = None
-    bar = _progress(steps, desc) if progress else None
+    bar = _progress(opt["steps"], desc) if progress else None
     try:
-        for step in range(steps):
-            if eval_every is not None and step % eval_every == 0:
+        for step in range(opt["steps"]):
+            if evaluate.due(step):
                 evaluate(step, params)
-            elif step == 0:
-                evaluate(0, params)
             try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = objective(params, data(step))
-                norm = _grad_norm(grads)
-                what = None if math.isfinite(loss) and math.isfinite(norm) else (
-                    f"the {'loss' if not math.isfinite(loss) else 'gradient'} overflowed "
-                    f"(loss {loss:.3g}, gradient norm {norm:.3g})"
-                )
-            except FloatingPointError as exc:  # the kernels refuse to return NaN/Inf states
-                what = f"the forward pass overflowed ({exc})"
-            if what is not None:
-                stopped = (
-                    f"step {step}: {what}; the parameters are those after step {step - 1}. "
-                    f"Clip the gradient or lower the learning rate."
-                )
-                if on_nonfinite == "raise":
-                    raise TrainingDiverged(stopped)
+                loss, grads, norm = _gradient(objective, params, data(step))
+                grads, was_clipped = _clip(grads, norm, opt["clip_norm"], opt["clip_value"])
+                params, state = _apply_update(optimizer, params, grads, state)
+            except _Stop as stop:
+                stopped = _stopped(step, stop.what)
+                if opt["on_nonfinite"] == "raise":
+                    raise TrainingDiverged(stopped) from None
                 break
-            was_clipped = False
-            if clip_norm is not None:
-                grads, _ = clipping.clip_by_norm(grads, clip_norm)
-                was_clipped = norm >= clip_norm
-            if clip_value is not None:
-                was_clipped |= any(
-                    float(np.max(np.abs(getattr(grads, n)), initial=0.0)) > clip_value
-                    for n in _names(grads)
-                )
-                grads = clipping.clip_by_value(grads, clip_value)
-            with np.errstate(over="ignore", invalid="ignore"):
-                new_params, state = optimizer.update(params, grads, state)
-            if not all(np.isfinite(getattr(new_params, n)).all() for n in _names(new_params)):
-                stopped = (
-                    f"step {step}: the update overflowed the parameters; they are those after "
-                    f"step {step - 1}. Clip the gradient or lower the learning rate."
-                )
-                if on_nonfinite == "raise":
-                    raise TrainingDiverged(stopped)
-                break
-            params = new_params
-            losses.append(float(loss))
-            norms.append(norm)
-            clipped.append(was_clipped)
+            rows.append((loss, norm, was_clipped))
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-        evaluate(len(losses), params)
+        evaluate(len(rows), params)
     finally:
         if bar is not None:
             bar.close()
-    history = History(
-        np.array(losses), np.array(norms), np.array(clipped, dtype=bool),
+    return FitResult(params=params, history=_history(rows, evaluate.done), stopped=stopped,
+                     start=start)
+
+
+def _history(rows, evaluations) -> History:
+    loss, norm, clipped = (np.array(c) for c in zip(*rows)) if rows else ([], [], [])
+    return History(
+        np.asarray(loss, dtype=float), np.asarray(norm, dtype=float),
+        np.asarray(clipped, dtype=bool),
         np.array([d for d, _ in evaluations], dtype=int),
         np.array([v for _, v in evaluations], dtype=float),
     )
-    return FitResult(params=params, history=history, stopped=stopped, start=start)
 
 
 def _progress(total: int, desc: str):
@@ -407,6 +486,10 @@ def _progress(total: int, desc: str):
 
 def _objective(grad_fn, **options):
     def objective(params, batch):
+        if not isinstance(batch, tuple) or len(batch) != 3:
+            raise TypeError(f"batch: expected a tuple (xs, targets, mask), got "
+                            f"{type(batch).__name__}"
+                            + (f" of length {len(batch)}" if isinstance(batch, tuple) else ""))
         xs, targets, mask = batch
         return grad_fn(params, xs, targets, mask=mask, **options)
 
@@ -428,19 +511,13 @@ def gru_objective(*, loss: str = "mse"):
     return _objective(gated.gru_bptt, loss=loss)
 
 
-_TASKS = {
-    "adding": tasks.adding_problem,
-    "copy": tasks.copy_task,
-    "agreement": tasks.agreement_task,
-}
-
-
 def task_data(task: str, *, batch_size: int, T: int, seed: int = 0) -> Callable[[int], tuple]:
     """Fresh batches of a task: ``data(step) -> (xs, targets, mask)``.
 
     Parameters
     ----------
     task : {"adding", "copy", "agreement"}
+        A key of :data:`bpttlib.tasks.TASKS`:
         :func:`bpttlib.tasks.adding_problem` (many-to-one, mse),
         :func:`bpttlib.tasks.copy_task` (many-to-many, xent),
         :func:`bpttlib.tasks.agreement_task` (many-to-one, xent).
@@ -458,15 +535,16 @@ def task_data(task: str, *, batch_size: int, T: int, seed: int = 0) -> Callable[
         ``data(step)`` returning ``xs (T', B, I)``, ``targets`` and ``mask`` (``None`` for a
         many-to-many task) ready for the objectives above.
     """
-    task = _checks.check_name(task, "task", tuple(_TASKS))
-    batch_size = _checks.check_positive_int(batch_size, "batch_size")
-    T = _checks.check_positive_int(T, "T")
+    spec = tasks.TASKS[_checks.check_name(task, "task", tuple(tasks.TASKS))]
+    batch_size = _checks.check_size(batch_size, "batch_size")
+    T = _checks.check_size(T, "T")
     seed = _checks.check_seed(seed)
-    make = partial(_TASKS[task], batch_size, T)
+    make = partial(spec.make, batch_size, T)
 
     def data(step: int):
+        step = _checks.check_int(step, "step", minimum=0)
         xs, targets = make(seed=seed * 1_000_003 + step)
-        if task == "copy":
+        if not spec.many_to_one:
             return xs, targets, None
         seq_targets, mask = tasks.many_to_one(targets, xs.shape[0])
         return xs, seq_targets, mask
