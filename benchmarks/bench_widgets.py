@@ -16,10 +16,12 @@ import itertools
 import numpy as np
 
 from _timing import fmt, median_time, row, threads_report
-from bpttlib import jacobians, viz, widgets
+from bpttlib import clipping, jacobians, viz, widgets
 
 TARGET = 0.020  # seconds per slider change
 CLIFF_TARGET = 0.015  # seconds per threshold step of the cliff dashboard
+#: 40 distinct positions of the cliff dashboard's log slider: every step is a new threshold.
+THETAS = np.round(10 ** np.arange(-1.5, 0.5, 0.05), 6)
 
 
 def slider_change(explorer, name, values):
@@ -73,8 +75,7 @@ def main() -> None:
          np.round(np.arange(0.5, 1.5001, 0.01), 2)),
         ("truncation_explorer, k (cached sweep)", lambda: widgets.truncation_explorer(), "k",
          list(range(1, 30))),
-        ("cliff_explorer, threshold", lambda: widgets.cliff_explorer(), "clip",
-         [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]),
+        ("cliff_explorer, threshold", lambda: widgets.cliff_explorer(), "clip", THETAS),
         ("cliff_explorer, learning rate", lambda: widgets.cliff_explorer(), "lr",
          [1.0, 2.0, 3.0, 5.0]),
         ("gated_decay_explorer, forget bias", lambda: widgets.gated_decay_explorer(),
@@ -85,6 +86,10 @@ def main() -> None:
         others[label] = median_time(slider_change(make(), name, values), repeat=41, warmup=4)
         row(label, others[label], f"{others[label] / t_rho:.2f} x the decay dashboard")
     t_cliff = others["cliff_explorer, threshold"]
+    theta = iter(itertools.cycle(THETAS))
+    t_kernel = median_time(lambda: clipping.cliff_descent(4.0, -4.0, lr=3.0, steps=60,
+                                                          clip=next(theta)), repeat=41, warmup=4)
+    row("  of which clipping.cliff_descent", t_kernel, f"{t_kernel / t_cliff:.0%} of a step")
     print(f"verdict: cliff dashboard median {fmt(t_cliff)} per threshold step "
           f"({'within' if t_cliff <= CLIFF_TARGET else 'OVER'} the 15 ms target)")
 

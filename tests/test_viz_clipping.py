@@ -79,3 +79,20 @@ def test_clip_cosine_figure():
         viz.clip_cosine_figure(limits, np.ones(6), np.ones(7), np.ones(7))
     with pytest.raises(ValueError, match=r"^limits"):
         viz.clip_cosine_figure(-limits, np.ones(7), np.ones(7), np.ones(7))
+
+
+def test_cliff_slider_states_are_cliff_traces_and_a_live_figure_moves_its_legend():
+    ws, bs = np.linspace(-2.0, 14.0, 31), np.linspace(-8.0, 4.0, 25)
+    surface = clipping.cliff_loss(ws[None, :], bs[:, None])
+    raw = clipping.cliff_descent(4.0, -4.0, lr=3.0, steps=15)
+    paths = [clipping.cliff_descent(4.0, -4.0, lr=3.0, steps=15, clip=th) for th in (0.1, 1.0)]
+    fig = viz.cliff_figure(ws, bs, surface, raw, paths, [0.1, 1.0])
+    for step, path, th in zip(fig.layout.sliders[0].steps, paths, (0.1, 1.0)):
+        state = viz.cliff_traces(path, th)
+        assert list(step.args[1]) == [2, 5]
+        assert [list(y) for y in step.args[0]["y"]] == [state[2]["y"], state[5]["y"]]
+    assert list(fig.data[1].x) == viz.cliff_raw_traces(raw)[1]["x"]
+    live = viz.cliff_figure(ws, bs, surface, raw, paths[:1], [0.1], slider=False, title="t")
+    assert live.layout.legend.y < 0 < fig.layout.legend.y
+    titles = [a.text for a in fig.layout.annotations][:2]
+    assert [a.text for a in live.layout.annotations][:2] == titles

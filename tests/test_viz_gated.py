@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from bpttlib import gated, skip, viz
+from bpttlib import gated, skip, sweeps, viz
 
 
 def test_gated_decay_figure_slides_the_lstm_over_the_forget_bias():
@@ -45,3 +45,27 @@ def test_skip_figure_slides_over_the_skip_length():
             1.0, d, skip_radius=0.5, T=50, n_hidden=8)[::-1], rtol=1e-5)
     with pytest.raises(ValueError, match="skips"):
         viz.skip_figure([0, 2])
+
+
+SMALL_GATED = dict(T=20, n_hidden=4)
+
+
+def test_the_static_slider_states_are_the_traces_function():
+    biases, gated_fig_args = [0.0, 2.0], SMALL_GATED
+    fig = viz.gated_decay_figure(biases, **gated_fig_args)
+    for step, b in zip(fig.layout.sliders[0].steps, biases):
+        state = viz.gated_decay_traces(sweeps.gated_decay_curves(b, **gated_fig_args))
+        assert list(step.args[1]) == [2]
+        assert [list(y) for y in step.args[0]["y"]] == [state[2]["y"]]
+    live = viz.gated_decay_traces(sweeps.gated_decay_curves(2.0, **gated_fig_args), digits=None)
+    assert_allclose(live[2]["y"], sweeps.gated_decay_curves(2.0, **gated_fig_args)["lstm"],
+                    rtol=0, atol=0)
+
+
+def test_skip_figure_steps_are_skip_traces():
+    fig = viz.skip_figure([2, 4], T=20, n_hidden=4)
+    plain, curves = sweeps.skip_curves([2, 4], T=20, n_hidden=4)
+    for step, curve in zip(fig.layout.sliders[0].steps, curves):
+        assert [list(y) for y in step.args[0]["y"]] == [viz.skip_traces(plain, curve)[1]["y"]]
+    assert fig.data[1].name == "with a skip connection from s<sub>t−d</sub>"
+    assert not viz.skip_figure([2], T=20, n_hidden=4, slider=False).layout.sliders

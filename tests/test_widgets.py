@@ -170,8 +170,11 @@ def test_a_non_finite_value_is_rejected_and_the_dashboard_keeps_working(dash, na
     other = next(n for n, s in specs.items() if n != name and s.kind in ("int", "float"))
     spec = specs[other]
     target = spec.low if ex.controls[other].value != spec.low else spec.high
+    before = figure_data(ex)
     ex.controls[other].value = int(target) if spec.kind == "int" else float(target)
-    assert ex.values()[other] == ex.controls[other].value
+    after = figure_data(ex)
+    assert any(a[1].shape != b[1].shape or not np.array_equal(a[1], b[1])
+               for a, b in zip(before, after)), f"changing {other} redraws the figure"
 
 
 @pytest.mark.parametrize("spec, value, exc, match", [

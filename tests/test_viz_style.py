@@ -1,0 +1,47 @@
+"""bpttlib.viz._style: one registered template, one palette, and the labels every figure shares."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from bpttlib import experiments, viz
+from bpttlib.viz import _style
+
+
+def test_the_template_is_registered_with_the_palette():
+    assert viz.TEMPLATE in pio.templates
+    template = pio.templates[viz.TEMPLATE]
+    assert template.layout.colorway == viz.PALETTE
+    assert template.layout.plot_bgcolor == pio.templates["plotly_white"].layout.plot_bgcolor
+
+
+def test_every_named_colour_comes_from_the_palette_or_is_a_grey():
+    named = [*viz.ACTIVATION_COLORS.values(), *viz.MODEL_COLORS.values(),
+             *viz.REMEDY_COLORS.values(), *viz.GRAPH_COLORS.values(), *_style.COST_COLORS]
+    greys = {"#b0b0b0", "#d0d0d0", "#555555"}
+    assert set(named) <= set(viz.PALETTE) | greys
+    assert len(set(viz.PALETTE)) == len(viz.PALETTE)
+
+
+def test_every_model_has_a_label_and_a_colour():
+    assert set(viz.MODEL_LABELS) == set(experiments.MODELS) == set(viz.MODEL_COLORS)
+
+
+@pytest.mark.parametrize("name, i, colors, expected", [
+    ("tanh", 3, None, _style.ACTIVATION_COLORS["tanh"]),
+    ("anything", 1, None, _style.PALETTE[1]),
+    ("anything", 8, None, _style.PALETTE[1]),
+    ("tanh", 0, {"tanh": "#000000"}, "#000000"),
+])
+def test_color(name, i, colors, expected):
+    assert _style.color(name, i, colors) == expected
+
+
+@pytest.mark.parametrize("title, top", [(None, 30), ("a title", 60)])
+def test_frame_sets_template_size_and_margins(title, top):
+    fig = _style.frame(go.Figure(), height=300, title=title, left=50)
+    assert fig.layout.height == 300 and fig.layout.margin.t == top
+    assert fig.layout.margin.l == 50 and fig.layout.margin.b == 40
+    assert fig.layout.template.layout.colorway == viz.PALETTE
