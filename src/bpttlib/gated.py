@@ -26,7 +26,7 @@ import functools
 
 import numpy as np
 
-from . import _checks, losses
+from . import _checks, losses, tasks
 from .params import Params
 
 __all__ = [
@@ -1050,10 +1050,6 @@ def gated_decay_curve(cell="lstm", *, forget_bias=None, n_hidden=32, T=100, seed
         )
     else:
         params = gru_init(n_in, n_hidden, n_out, seed=seed)
-    rng = np.random.default_rng([seed, 2])
-    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
-    if loss == "mse":
-        targets = rng.standard_normal((T, params.n_out))
-    else:
-        targets = rng.integers(0, params.n_out, size=T)
+    xs, targets = tasks.probe(T, params.n_in, params.n_out, seed=seed,
+                              input_scale=input_scale, loss=loss)
     return gated_decay(params, xs, targets, loss=loss)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _checks, activations, losses, matrices, rnn
+from . import _checks, activations, losses, matrices, rnn, tasks
 
 __all__ = [
     "step_jacobians",
@@ -546,12 +546,8 @@ def decay_curve(spectral_radius: float, activation: str = "tanh", *, n_hidden: i
         sigma = float(np.linalg.norm(params.W_s, 2))
     else:  # W_s = rho · (a unit-radius matrix), so σ_max scales with rho
         sigma = rho * _unit_sigma_max(kind, params.n_hidden, seed)
-    rng = np.random.default_rng([seed, 2])
-    xs = _checks.scaled(input_scale, rng.standard_normal((T, params.n_in)), "input_scale")
-    if loss == "mse":
-        targets = rng.standard_normal((T, params.n_out))
-    else:
-        targets = rng.integers(0, params.n_out, size=T)
+    xs, targets = tasks.probe(T, params.n_in, params.n_out, seed=seed,
+                              input_scale=input_scale, loss=loss)
     try:
         return _grad_decay(params, xs, targets, act, loss, None, rho, sigma)
     except FloatingPointError as exc:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from . import _checks, activations, losses, matrices, rnn
+from . import _checks, activations, losses, matrices, rnn, tasks
 
 __all__ = ["skip_forward", "skip_decay", "skip_decay_curve"]
 
@@ -178,9 +178,7 @@ def skip_decay_curve(spectral_radius, d, *, skip_radius=0.5, activation="tanh", 
     seed = _checks.check_seed(seed)
     params = rnn.init(1, n_hidden, 1, spectral_radius=spectral_radius, seed=seed, kind=kind)
     W_d = matrices.make(kind, params.n_hidden, skip_radius, seed + 1, rho_name="skip_radius")
-    rng = np.random.default_rng([seed, 2])
-    xs = _checks.scaled(input_scale, rng.standard_normal((T, 1)), "input_scale")
-    targets = rng.standard_normal((T, 1))
+    xs, targets = tasks.probe(T, 1, 1, seed=seed, input_scale=input_scale)
     try:
         return skip_decay(params, W_d, d, xs, targets, activation=activation)
     except FloatingPointError as exc:
