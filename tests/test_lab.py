@@ -7,8 +7,11 @@ that every code cell ran without an error and that jupyterlab-myst rendered the 
 directive, target or role left in the rendered Markdown). For each live dashboard
 (``bpttlib.widgets``: a cell showing ipywidgets sliders and a plotly figure) press an arrow key
 on its first slider and wait for the figure's data to change; the repaint time is printed and
-written to ``_build/lab/report.json`` with what jupyterlab-myst could not resolve (references to
-other pages). The chapters run from a temporary copy, so nothing here can save over them.
+written to ``_build/lab/report.json`` with the cross-references jupyterlab-myst could not resolve
+(targets on other pages; taken from its console warnings, which it logs once per label and
+session, so a label appears under the first chapter that uses it). Citations also stay
+unresolved (the key is shown with a warning mark). The chapters run from a temporary copy, so
+nothing here can save over them. ``clipping`` fails until its knife-edge assert is fixed.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ The wheel is built from this checkout; packages come from the machine's pip conf
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,9 +47,15 @@ print(json.dumps(out))
 def fresh_venv(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("widgets-extra")
     wheels = tmp / "dist"
+    # Built from a copy: setuptools leaves build/ and *.egg-info beside the sources.
+    source = tmp / "source"
+    shutil.copytree(ROOT / "src", source / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
-         str(ROOT)],
+         str(source)],
         check=True, capture_output=True, text=True,
     )
     (wheel,) = wheels.glob("bpttlib-*.whl")
