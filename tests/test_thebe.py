@@ -1,6 +1,6 @@
 """No Thebe ("Live Code") in the book: the button is off and no page loads a thebe script, style
 or configuration (sphinx-thebe adds them to every page otherwise; ``gtt_sphinx.no_thebe``
-removes them). Why: README "Launch a chapter" and ``src/gtt_sphinx/no_thebe.py``.
+removes them). Why: README "Launch a chapter" and ``sphinx_ext/gtt_sphinx/no_thebe.py``.
 """
 
 from __future__ import annotations
