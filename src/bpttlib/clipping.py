@@ -84,11 +84,7 @@ def clip_by_norm(grads, threshold):
     direction and only its length shrinks. Book label: eq-clip-norm.
     """
     threshold = _checks.check_real(threshold, "threshold", positive=True)
-    arrays = _fields(grads, "grads")
-    if arrays is None:
-        named = {"": _checks.as_float_array(grads, "grads", finite=False)}
-    else:
-        named = arrays
+    arrays, named = _named_arrays(grads)
     for key, arr in named.items():
         _checks.check_finite(arr, f"grads.{key}" if key else "grads")
     norm = ptree.global_norm(grads, "grads")  # overflow-safe: inf only beyond float64
@@ -102,6 +98,15 @@ def clip_by_norm(grads, threshold):
     if arrays is None:
         return clipped[""], norm
     return ptree.replace(grads, clipped), norm
+
+
+def _named_arrays(grads) -> tuple[dict | None, dict]:
+    """``grads``' fields by name (``None`` for a plain array) and the arrays to clip by name
+    (a plain array under the key ``""``)."""
+    arrays = _fields(grads, "grads")
+    if arrays is None:
+        return None, {"": _checks.as_float_array(grads, "grads", finite=False)}
+    return arrays, arrays
 
 
 def clip_by_value(grads, limit):
@@ -133,11 +138,7 @@ def clip_by_value(grads, limit):
     step whenever some entries are clipped and others are not. Book label: eq-clip-value.
     """
     limit = _checks.check_real(limit, "limit", positive=True)
-    arrays = _fields(grads, "grads")
-    if arrays is None:
-        named = {"": _checks.as_float_array(grads, "grads", finite=False)}
-    else:
-        named = arrays
+    arrays, named = _named_arrays(grads)
     for key, arr in named.items():
         if np.isnan(arr).any():
             where = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
