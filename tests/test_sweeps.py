@@ -162,3 +162,13 @@ def test_sweep_custom_ks_and_errors(problem):
         sweeps.truncation_sweep(zero, xs, targets, loss="xent", mask=mask)
     with pytest.raises(ValueError, match=r"^xs"):
         sweeps.truncation_sweep(params, xs[:1], targets[:1], loss="xent")
+
+
+def test_recurrent_vector_is_the_truncated_fields_in_order():
+    p = rnn.init(3, 4, 2, seed=0)
+    v = sweeps.recurrent_vector(p)
+    assert v.shape == (4 * 3 + 4 * 4 + 4,)
+    assert_allclose(v, np.concatenate([p.W_x.ravel(), p.W_s.ravel(), p.b_s.ravel()]),
+                    rtol=0, atol=0)
+    with pytest.raises(TypeError, match="^grads"):
+        sweeps.recurrent_vector("not a container")

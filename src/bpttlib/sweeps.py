@@ -140,8 +140,24 @@ def decay_grid(
 RECURRENT_FIELDS = ("W_x", "W_s", "b_s")
 
 
-def _recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
-    return np.concatenate([a.ravel() for name, a in _params.fields(grads)
+def recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
+    """The fields that truncation changes (:data:`RECURRENT_FIELDS`) as one vector.
+
+    Parameters
+    ----------
+    grads : RNNParams
+        A gradient (or parameters) of a vanilla RNN.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H·I + H² + H,)
+        ``W_x``, ``W_s`` and ``b_s`` flattened, in that order (through :func:`bpttlib.params.fields`).
+
+    Notes
+    -----
+    The part of eq-bptt-sum that eq-truncated-bptt changes.
+    """
+    return np.concatenate([a.ravel() for name, a in _params.fields(grads, "grads")
                            if name in RECURRENT_FIELDS])
 
 
@@ -218,14 +234,14 @@ def truncation_sweep(
     ks = np.asarray(ks)
     if ks.ndim != 1 or ks.size == 0 or not np.issubdtype(ks.dtype, np.integer) or (ks < 1).any():
         raise ValueError(f"ks: expected a non-empty sequence of integers >= 1, got {ks!r}")
-    g = _recurrent_vector(exact)
+    g = recurrent_vector(exact)
     g_norm = float(np.linalg.norm(g))
     if g_norm == 0.0:
         raise ValueError("targets: the exact gradient of (W_x, W_s, b_s) is zero; there is no "
                          "direction to compare a truncated gradient with")
     cos, ratio = [], []
     for k in ks.tolist():
-        gk = _recurrent_vector(_rnn.bptt(params, xs, targets, truncate=int(k), **kw)[1])
+        gk = recurrent_vector(_rnn.bptt(params, xs, targets, truncate=int(k), **kw)[1])
         nk = float(np.linalg.norm(gk))
         cos.append(float(gk @ g) / (nk * g_norm) if nk > 0 else 0.0)
         ratio.append(nk / g_norm)
