@@ -87,8 +87,9 @@ def test_training_figure_marks_a_stopped_run():
     names = [t.name for t in fig.data]
     assert names.count("raw: stopped") == 2 and "clipped: stopped" not in names
     cross = [t for t in fig.data if t.name == "raw: stopped"]
-    assert cross[0].x == (1,) and cross[1].y == (7e15,)
-    assert cross[0].hovertext == ("step 2: overflow",) and cross[0].marker.color == "#d62728"
+    assert cross[0].x == (1,) and cross[1].y == (1e4,)     # cut 3 decades above the kept run
+    assert cross[1].hovertext == ("last value 7e+15; step 2: overflow",)
+    assert cross[0].marker.color == "#d62728"
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log"
     assert any(s.y0 == 1.0 for s in fig.layout.shapes)
     json.loads(fig.to_json())
@@ -108,6 +109,18 @@ def test_training_figure_draws_seeds_faint_and_their_median():
     assert sum(t.name == "norm: stopped" for t in fig.data) == 2
     with pytest.raises(ValueError, match=r"^stopped\['norm'\]"):
         viz.training_figure({"norm": runs}, stopped={"norm": [None]})
+
+
+def test_training_figure_cuts_a_blown_up_run_at_the_top_edge():
+    ok = History(np.linspace(1, 0.1, 50), np.full(50, 3.0), np.ones(50, dtype=bool))
+    bad = History(np.array([2.0, 1e200]), np.array([126.0, 7e250]), np.zeros(2, dtype=bool))
+    fig = viz.training_figure({"clipped": ok, "raw": bad}, stopped={"raw": "step 2: overflow"})
+    assert fig.layout.yaxis.range == (-1, 3)      # 0.1 ... 3 decades above the kept run's 1
+    assert fig.layout.yaxis2.range == (0, 4)
+    cross = [t for t in fig.data if t.name == "raw: stopped"]
+    assert cross[0].y == (1e3,) and cross[0].hovertext[0].startswith("last value 1e+200")
+    raw_line = [t for t in fig.data if t.name == "raw"]
+    assert max(raw_line[1].y) == 1e4
 
 
 def test_training_figure_errors():

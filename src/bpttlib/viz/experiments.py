@@ -55,6 +55,11 @@ def training_figure(
     colors = dict(colors or {})
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
                         subplot_titles=("training loss", "gradient norm ‖g‖ before clipping"))
+    groups = []  # (name, color, several, series, whys) per run name
+
+    def color_of(i, name):
+        return colors.get(name, _style.PALETTE[i % len(_style.PALETTE)])
+
     for i, (name, group) in enumerate(runs.items()):
         several = isinstance(group, (list, tuple)) and len(group) > 1
         hists = list(group) if isinstance(group, (list, tuple)) else [group]
@@ -63,19 +68,21 @@ def training_figure(
         if len(whys) != len(hists):
             raise ValueError(f"stopped[{name!r}]: expected one entry per run ({len(hists)}), "
                              f"got {len(whys)}")
-        color = colors.get(name, _style.PALETTE[i % len(_style.PALETTE)])
         series = [_history_arrays(name, h) for h in hists]
+        groups.append((name, color_of(i, name), several, series, whys))
+    tops = _tops(groups)
+    for name, color, several, series, whys in groups:
         for j, (arrays, why) in enumerate(zip(series, whys)):
             for col, arr in ((1, arrays[0]), (2, arrays[1])):
                 _add_run(fig, arr, why, name=str(name), color=color, col=col,
-                         first=j == 0, faint=several)
+                         first=j == 0, faint=several, top=tops[col - 1])
         if several and all(a[0].size > 1 for a in series):
             n = min(a[0].size for a in series)
             for col in (1, 2):
                 med = np.median(np.stack([a[col - 1][:n] for a in series]), axis=0)
                 fig.add_trace(go.Scatter(
                     x=list(range(n)), y=rounded(med, SLIDER_DIGITS), mode="lines",
-                    name=f"{name} (median of {len(hists)} seeds)", legendgroup=str(name),
+                    name=f"{name} (median of {len(series)} seeds)", legendgroup=str(name),
                     showlegend=col == 1, line=dict(color=color, width=2.2)), row=1, col=col)
     if threshold is not None:
         threshold = check_real(threshold, "threshold", positive=True)
@@ -83,27 +90,53 @@ def training_figure(
                       annotation_text=f"θ = {threshold:g}", annotation_position="bottom right")
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(type="log", exponentformat="power")
+    for col, top in enumerate(tops, start=1):
+        if top is not None:  # runs that blew up are cut at the top edge (hover: real value)
+            fig.update_yaxes(range=[math.floor(math.log10(top[1])), math.log10(top[0])],
+                             row=1, col=col)
     _style.frame(fig, title=title, height=460, top=50, left=60,
                  legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom"))
     return fig
 
 
+def _tops(groups: list) -> list:
+    """Per panel (loss, gradient norm): ``None``, or ``(top, bottom)`` when some run stopped
+    early: the axis then ends 3 decades above the largest value of the runs that did not stop,
+    so that an overflowing run does not squash the others into a flat line."""
+    tops = []
+    for col in (0, 1):
+        kept = [a[col] for _, _, _, series, whys in groups for a, why in zip(series, whys)
+                if not why and a[col].size]
+        stopped = any(why for _, _, _, _, whys in groups for why in whys)
+        positive = [v[v > 0] for v in kept if (v > 0).any()]
+        if not stopped or not positive:
+            tops.append(None)
+            continue
+        high = max(float(v.max()) for v in positive)
+        low = min(float(v.min()) for v in positive)
+        tops.append((10.0 ** (math.ceil(math.log10(high)) + 3), low))
+    return tops
+
+
 def _add_run(fig: go.Figure, arr: np.ndarray, why: str | None, *, name: str, color: str,
-             col: int, first: bool, faint: bool) -> None:
+             col: int, first: bool, faint: bool, top: tuple | None = None) -> None:
     """One run's curve on panel ``col`` (faint when it is one of several seeds), and a cross
-    at its end when it stopped early."""
+    at its end when it stopped early; values above ``top[0]`` are drawn at it."""
     steps = list(range(arr.size))
+    shown = arr if top is None else np.minimum(arr, top[0])
     fig.add_trace(go.Scatter(
-        x=steps, y=rounded(arr, SLIDER_DIGITS), mode="lines",
+        x=steps, y=rounded(shown, SLIDER_DIGITS), mode="lines",
         name=f"{name}, each seed" if faint else name, legendgroup=name,
         showlegend=col == 1 and first and not faint, opacity=0.35 if faint else 1.0,
         line=dict(color=color, width=1.0 if faint else 1.8)), row=1, col=col)
     if why and arr.size:
+        last = rounded(arr[-1:], SLIDER_DIGITS)[0]
         fig.add_trace(go.Scatter(
-            x=[steps[-1]], y=rounded(arr[-1:], SLIDER_DIGITS), mode="markers",
+            x=[steps[-1]], y=rounded(shown[-1:], SLIDER_DIGITS), mode="markers",
             name=f"{name}: stopped", legendgroup=name, showlegend=col == 1 and first,
             marker=dict(symbol="x", size=11 if faint else 13, color=color, line=dict(width=1)),
-            hovertext=[why[:120]], hoverinfo="text"), row=1, col=col)
+            hovertext=[f"last value {last:.3g}; {why[:120]}"], hoverinfo="text"),
+            row=1, col=col)
 
 
 def _history_arrays(name: str, hist: object) -> tuple[np.ndarray, np.ndarray]:
