@@ -276,3 +276,24 @@ def test_reduced_rerun_the_gru_learns_the_adding_problem_and_the_tanh_rnn_does_n
         assert run["steps"] == ref["steps"][:len(run["steps"])]
         np.testing.assert_allclose(run["eval"][0], ref["eval"][0], rtol=1e-4)
 
+
+
+def test_steps_to_reads_the_first_evaluation_below_a_level(tiny):
+    T = tiny["config"]["lengths"][0]
+    runs = [r for r in tiny["runs"] if r["model"] == "rnn" and r["T"] == T]
+    level = float(np.median([r["eval"][-1] for r in runs])) * (1 + 1e-9)
+    got = experiments.steps_to(tiny, "rnn", T, level)
+    want = [next((s for s, e in zip(r["steps"], r["eval"]) if e < level), math.inf) for r in runs]
+    assert list(got.values) == want and got.n == len(runs)
+    never = experiments.steps_to(tiny, "rnn", T, 1e-300)
+    assert never.count(math.isinf) == len(runs)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(model="gru"), ValueError, "model"), (dict(T=999), ValueError, "T"),
+    (dict(level=0.0), ValueError, "level"), (dict(level=math.nan), ValueError, "level"),
+])
+def test_steps_to_names_a_bad_argument(tiny, kwargs, exc, name):
+    args = dict(model="rnn", T=tiny["config"]["lengths"][0], level=0.1) | kwargs
+    with pytest.raises(exc, match=f"^{name}: "):
+        experiments.steps_to(tiny, **args)

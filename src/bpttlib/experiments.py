@@ -56,6 +56,7 @@ __all__ = [
     "available",
     "final_table",
     "format_table",
+    "steps_to",
 ]
 
 #: Version of the data format written by :func:`dumps` (bumped when the layout changes).
@@ -534,3 +535,39 @@ def format_table(data: Mapping, models: Sequence[str] | None = None) -> str:
                      f"{solved.median:>6.2f} ({solved.low:.2f}–{solved.high:.2f})"
                      f"{r['seeds']:>7d}")
     return "\n".join(lines)
+
+
+def steps_to(data: Mapping, model: str, T: int, level: float) -> seeds.Summary:
+    """How many training steps each run of ``model`` at length ``T`` took until its held-out
+    loss first fell below ``level``, over the seeds.
+
+    Parameters
+    ----------
+    data : mapping
+        A stored experiment (:func:`load`).
+    model : str
+        One of the experiment's models.
+    T : int
+        One of the experiment's lengths.
+    level : float
+        A held-out loss per scored step (e.g. a tenth of the baseline), finite and positive.
+
+    Returns
+    -------
+    Summary
+        One value per seed: the first evaluation step below ``level``, or ``inf`` for a run
+        that never got there.
+
+    Notes
+    -----
+    Read off the stored curves only (evaluations every ``eval_every`` steps), so the values
+    are multiples of ``eval_every``.
+    """
+    validate(data)
+    _checks.check_name(model, "model", tuple(data["config"]["models"]))
+    if T not in data["config"]["lengths"]:
+        raise ValueError(f"T: expected one of {data['config']['lengths']}, got {T!r}")
+    level = _checks.check_real(level, "level", positive=True)
+    runs = [r for r in data["runs"] if r["model"] == model and r["T"] == T]
+    return seeds.summarize(next((s for s, e in zip(r["steps"], r["eval"]) if e < level),
+                                math.inf) for r in runs)
