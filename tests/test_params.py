@@ -95,3 +95,26 @@ def test_containers_with_derived_fields_clip_and_gradcheck():
     assert clipped.size == 6
     assert clipping.clip_by_value(g, 3.5).b.max() == 3.5
     assert gradcheck.max_rel_error(g, g) == 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cosine_matches_the_formula_for_arrays_and_containers(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    want = float(np.sum(a * b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+    assert_allclose(params.cosine(a, b), want, rtol=1e-13)
+    p = rnn.init(2, 3, 1, seed=seed)
+    q = p.map(lambda w: w * 2.0 + 1.0)
+    assert_allclose(params.cosine(p, q), np.dot(params.flat(p), params.flat(q))
+                    / (np.linalg.norm(params.flat(p)) * np.linalg.norm(params.flat(q))),
+                    rtol=1e-13)
+    assert_allclose(params.cosine(p, p), 1.0, rtol=0, atol=1e-15)
+
+
+def test_cosine_without_direction_and_bad_input():
+    assert params.cosine(np.zeros(3), np.ones(3)) == 0.0
+    assert params.cosine([1e300, 1e300], [1e300, -1e300]) == 0.0   # no overflow
+    with pytest.raises(ValueError, match="^b: expected 2 entries"):
+        params.cosine([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="^a: "):
+        params.cosine([np.nan, 1.0], [1.0, 1.0])

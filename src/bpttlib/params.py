@@ -25,7 +25,8 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["Params", "fields", "names", "flat", "global_norm", "replace", "apply", "check_like"]
+__all__ = ["Params", "fields", "names", "flat", "global_norm", "cosine", "replace", "apply",
+           "check_like"]
 
 
 class Params:
@@ -224,3 +225,36 @@ def check_like(value: object, like: object, name: str) -> object:
             raise ValueError(f"{name}: expected {field} of shape {_checks.shape_str(b.shape)} "
                              f"like params, got {_checks.shape_str(a.shape)}")
     return value
+
+
+def cosine(a: object, b: object) -> float:
+    """Cosine of the angle between two gradients (containers or arrays of one size).
+
+    Parameters
+    ----------
+    a, b : parameter container or array_like
+        Containers are taken as :func:`flat` vectors, arrays of any shape as their entries;
+        both must have the same number of entries, all finite.
+
+    Returns
+    -------
+    float
+        ``a·b / (‖a‖ ‖b‖)`` in ``[-1, 1]``; ``0.0`` when either has no direction (all zeros).
+
+    Raises
+    ------
+    ValueError
+        If the sizes differ or an entry is NaN or infinite (naming ``a`` or ``b``).
+
+    Notes
+    -----
+    How far clipping (eq-clip-value) or truncation (eq-truncated-bptt) turns a gradient.
+    """
+    u, v = (flat(x, n) if dataclasses.is_dataclass(x) and not isinstance(x, type)
+            else _checks.as_float_array(x, n).ravel() for x, n in ((a, "a"), (b, "b")))
+    if u.size != v.size:
+        raise ValueError(f"b: expected {u.size} entries like a, got {v.size}")
+    nu, nv = global_norm(u, "a"), global_norm(v, "b")
+    if nu == 0.0 or nv == 0.0:
+        return 0.0
+    return float(np.clip(np.dot(u / nu, v / nv), -1.0, 1.0))

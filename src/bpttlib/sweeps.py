@@ -243,7 +243,7 @@ def truncation_sweep(
     for k in ks.tolist():
         gk = recurrent_vector(_rnn.bptt(params, xs, targets, truncate=int(k), **kw)[1])
         nk = float(np.linalg.norm(gk))
-        cos.append(float(gk @ g) / (nk * g_norm) if nk > 0 else 0.0)
+        cos.append(_params.cosine(gk, g))
         ratio.append(nk / g_norm)
     lags = _rnn.bptt_by_lag(params, xs, targets, **kw)
     return TruncationSweep(
