@@ -11,15 +11,15 @@ without display math does not load MathJax. One module per part of the book:
 
 - ``_style``: the registered plotly template, the palette, axis titles and labels;
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
-- ``lines``: line figures and the slider over curves; ``unrolled``: Part I;
+- ``lines``: line figures and the slider over curves; ``unrolled``, ``rtrl``: Part I;
 - ``jacobians``, ``decay``: Part II; ``truncation``, ``clipping``, ``gated``,
   ``experiments``: Part III.
 """
 
 from __future__ import annotations
 
-from ..sweeps import (RECURRENT_FIELDS, DecayGrid, TruncationSweep, decay_grid,
-                      gated_decay_curves, truncation_sweep)
+from ..sweeps import (RECURRENT_FIELDS, DecayGrid, RTRLCosts, TruncationSweep, decay_grid,
+                      gated_decay_curves, rtrl_costs, truncation_sweep)
 from ._controls import SLIDER_DIGITS, apply_state, rounded
 from ._style import (ACTIVATION_COLORS, BASELINE_COLOR, DECAY_Y_TITLE, DISTANCE_TITLE,
                      GATED_Y_TITLE, GRAPH_COLORS, MODEL_COLORS, MODEL_LABELS, PALETTE,
@@ -35,6 +35,7 @@ from .gated import (GATED_MODELS, cell_path_figure, gated_decay_figure, gated_de
 from .jacobians import (POWER_W_RANGE, activation_figure, power_figure, power_layout,
                         power_traces)
 from .lines import compare_slider_figure, curve_traces, lines_figure, slider_figure
+from .rtrl import rtrl_cost_figure
 from .truncation import (reach_figure, truncation_figure, truncation_layout,
                          truncation_sweep_traces, truncation_traces)
 from .unrolled import GRAPH_ROWS, chain_traces, cost_figure, graph_counts, unrolled_graph
@@ -42,7 +43,7 @@ from .unrolled import GRAPH_ROWS, chain_traces, cost_figure, graph_counts, unrol
 __all__ = [
     # Part I
     "unrolled_graph", "chain_traces", "graph_counts", "cost_figure", "GRAPH_ROWS",
-    "GRAPH_COLORS",
+    "GRAPH_COLORS", "RTRLCosts", "rtrl_costs", "rtrl_cost_figure",
     # Part II
     "activation_figure", "power_figure", "power_traces", "power_layout", "POWER_W_RANGE",
     "DecayGrid", "decay_grid", "decay_grid_figure", "DECAY_DIGITS", "DecayLine", "decay_line",
