@@ -44,6 +44,7 @@ from bpttlib import (
     matrices,
     params as ptree,
     rnn,
+    rtrl,
     seeds,
     skip,
     tasks,
@@ -130,6 +131,12 @@ def fit_call(rng):
                 on_nonfinite="stop", eval_fn=None, eval_every=None)
 
 
+def rtrl_online_all(params, xs, targets, activation, loss, mask, s0):
+    """Every step of ``rtrl.online`` (a generator: its overflow errors come while iterating)."""
+    return list(rtrl.online(params, xs, targets, activation=activation, loss=loss, mask=mask,
+                            s0=s0))
+
+
 def optimizer_step(optimizer, params, grads):
     """One update of a fuzzed optimizer: ``optimizer.update(params, grads, init(params))``."""
     if not isinstance(optimizer, (train.SGD, train.Momentum, train.RMSprop, train.Adam)):
@@ -199,6 +206,17 @@ CASES = [
     Case(rnn.loss_fn, rnn_call,
          {"params": "rnn_params", "xs": "array", "targets": "array", "mask": "array",
           "s0": "array", "loss": "name"}),
+    # rtrl
+    Case(rtrl.rtrl, rnn_call,
+         {"params": "rnn_params", "xs": "array", "targets": "array", "activation": "name",
+          "loss": "name", "mask": "array", "s0": "array"}),
+    Case(rtrl_online_all, rnn_call,
+         {"params": "rnn_params", "xs": "array", "targets": "array", "activation": "name",
+          "loss": "name", "mask": "array", "s0": "array"}),
+    Case(rtrl.cost, lambda r: dict(method="rtrl", n_hidden=3, n_in=2, n_out=1, T=5),
+         {"method": "name", "n_hidden": "int", "n_in": "int", "n_out": "int", "T": "int"}),
+    Case(rtrl.crossover_T, lambda r: dict(n_hidden=3, n_in=2),
+         {"n_hidden": "int", "n_in": "int"}),
     # jacobians
     Case(jacobians.step_jacobians, lambda r: dict(zip(("params", "trace"), _trace(r))),
          {"params": "rnn_params", "trace": "trace", "activation": "name"}),
@@ -590,8 +608,8 @@ def test_every_case_is_valid_without_mutation():
 
 def test_cases_cover_the_kernel_modules():
     modules = {c.fn.__module__ for c in CASES}
-    for m in ("rnn", "gated", "jacobians", "clipping", "train", "gradcheck", "tasks", "skip",
-              "losses", "activations", "matrices", "seeds", "experiments", "params"):
+    for m in ("rnn", "rtrl", "gated", "jacobians", "clipping", "train", "gradcheck", "tasks",
+              "skip", "losses", "activations", "matrices", "seeds", "experiments", "params"):
         assert f"bpttlib.{m}" in modules or m == "train", m
     assert len({c.fn for c in CASES}) >= 60
 
