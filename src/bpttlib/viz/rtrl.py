@@ -66,7 +66,7 @@ def rtrl_cost_figure(costs: RTRLCosts, *, title: str | None = None) -> go.Figure
     fig.update_xaxes(type="log", title="sequence length T", exponentformat="power")
     fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     fig.update_yaxes(title="floats held", row=1, col=1)
-    fig.update_yaxes(title="multiply-adds per gradient", row=1, col=2)
+    fig.update_yaxes(title="multiply-adds per gradient", dtick=2, row=1, col=2)
     _style.frame(fig, title=title or "BPTT against RTRL: memory and work (counts, I = "
                  f"{costs.n_in}, O = {costs.n_out})", height=460, top=60, bottom=50)
     return fig
