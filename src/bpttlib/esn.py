@@ -132,7 +132,7 @@ def ridge_readout(states, targets, reg):
     X = np.hstack([S / scale, np.ones((S.shape[0], 1))])   # rescaled: no overflow in XᵀX
     with np.errstate(over="ignore", invalid="ignore"):
         A = X.T @ X
-        A[np.arange(S.shape[1]), np.arange(S.shape[1])] += reg / scale**2
+        A[np.arange(S.shape[1]), np.arange(S.shape[1])] += np.float64(reg) / scale / scale
         rhs = X.T @ Y
     if not (np.isfinite(A).all() and np.isfinite(rhs).all()):
         raise ValueError("states, targets: expected values whose products stay finite in "

@@ -256,16 +256,28 @@ def leaky_decay(params, alpha, xs, targets, *, activation="tanh", loss="mse", s0
     _, dy = losses.loss_and_grad(loss, trace.outputs[-1:], targets[-1:], outputs_from="params")
     dphi = act.deriv(trace.preacts)
     logs = np.full(T + 1, -np.inf)
-    v, scale = dy[0] @ params.W_y, 0.0
-    for k in range(T, -1, -1):
-        n = math.sqrt(float(v @ v))
-        if n == 0.0:
-            break
-        scale += math.log10(n)
-        v = v / n
-        logs[k] = scale
-        if k:
-            v = (1.0 - alpha) * v + (alpha * dphi[k - 1] * v) @ params.W_s
+    c = float(np.max(np.abs(params.W_s)))    # J_kᵀ v = c ((1 − α) v / c + W_sᵀ(α φ' v) / c)
+    c = c if c > 1.0 else 1.0
+    W, keep = params.W_s / c, (1.0 - alpha) / c
+    with np.errstate(over="ignore", under="ignore"):
+        v, scale = dy[0] @ params.W_y, 0.0
+        top = float(np.max(np.abs(v)))
+        if not math.isfinite(top):
+            raise FloatingPointError("leaky_decay: ∂L_T/∂s_T overflowed float64; the output "
+                                     "weights in params (W_y, b_y) or the targets are too large")
+        if top > 0.0:                        # ∂L_T/∂s_T, as a unit vector and a log10 scale
+            scale = math.log10(top)
+            v = v / top
+        for k in range(T, -1, -1):
+            n = math.sqrt(float(v @ v))
+            if n == 0.0 or not math.isfinite(n):
+                break
+            scale += math.log10(n)
+            v = v / n
+            logs[k] = scale
+            if k:
+                v = keep * v + (alpha * dphi[k - 1] * v) @ W
+                scale += math.log10(c)
     return logs
 
 

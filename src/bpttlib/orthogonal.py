@@ -63,7 +63,8 @@ def _skew_matrix(A, name):
         raise ValueError(f"{name}: expected a square matrix of shape (n, n), "
                          f"got {_checks.shape_str(A.shape)}")
     if not np.array_equal(A, -A.T):
-        gap = float(np.max(np.abs(A + A.T)))
+        with np.errstate(over="ignore"):
+            gap = float(np.max(np.abs(A + A.T)))
         raise ValueError(f"{name}: expected a skew-symmetric matrix (Aᵀ = −A exactly), got "
                          f"max |A + Aᵀ| = {gap:.3g}; use orthogonal.skew")
     return A
