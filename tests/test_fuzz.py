@@ -335,6 +335,15 @@ CASES = [
                                                 G_W=r.standard_normal((3, 3))),
          {"A": "array", "G_W": "array"}),
     Case(orthogonal.skew, lambda r: dict(M=r.standard_normal((3, 3))), {"M": "array"}),
+    Case(orthogonal.cayley_init, lambda r: dict(n_in=2, n_hidden=3, n_out=1, seed=1, scale=0.5),
+         {"n_in": "int", "n_hidden": "int", "n_out": "int", "seed": "int", "scale": POS}),
+    Case(orthogonal.cayley_bptt, lambda r: dict(
+        _drop(rnn_call(r), "params"), params=orthogonal.cayley_init(2, 3, 2, seed=2)),
+         {"params": "rnn_params", "xs": "array", "targets": "array", "mask": "array",
+          "loss": "name", "s0": "array"}),
+    Case(leaky.leaky_step_jacobians, lambda r: dict(zip(("params", "trace"), _trace(r)),
+                                                    alpha=0.5),
+         {"params": "rnn_params", "trace": "trace", "alpha": "real"}),
     Case(orthogonal.orthogonality_error, lambda r: dict(W=r.standard_normal((3, 3))),
          {"W": "array"}, frozenset({"inf"})),
     # tasks

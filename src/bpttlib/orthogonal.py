@@ -5,15 +5,17 @@ The Cayley transform (book label eq-cayley)::
     W_s = (I − A)(I + A)⁻¹,   Aᵀ = −A
 
 maps every skew-symmetric ``A`` to an orthogonal matrix (``I + A`` is always invertible: the
-eigenvalues of ``A`` are imaginary). Training ``A`` instead of ``W_s`` keeps ``W_s`` orthogonal
-to rounding at every step, whatever the optimizer does, as long as ``A`` stays skew-symmetric
-(a gradient step with a skew-symmetric gradient does, exactly, in floating point). The
-gradient with respect to ``A`` follows from ``dW = −(I + W) dA (I + A)⁻¹`` (eq-cayley-grad)::
+eigenvalues of ``A`` are imaginary). The trained parameter is an unconstrained matrix ``M`` with
+``A = (M − Mᵀ)/2`` (:func:`skew`, exactly skew-symmetric in floating point), so ``W_s`` is
+orthogonal to rounding at every step, whatever the optimizer or a perturbation does to ``M``.
+The gradient with respect to ``A`` follows from ``dW = −(I + W) dA (I + A)⁻¹``
+(eq-cayley-grad)::
 
     G_A = −(I + W)ᵀ G_W (I − A)⁻¹,   ∂L/∂A = G_A − G_Aᵀ
 
 where ``G_W = ∂L/∂W_s`` comes from :func:`bpttlib.rnn.bptt` and ``∂L/∂A`` is skew-symmetric:
-its entry ``(i, j)``, ``i < j``, is the derivative along ``A_ij = −A_ji``. The Cayley transform
+its entry ``(i, j)``, ``i < j``, is the derivative along ``A_ij = −A_ji``, and
+``∂L/∂M = ½ ∂L/∂A`` (entry by entry). The Cayley transform
 cannot reach orthogonal matrices with an eigenvalue ``−1``; Helfrich et al. (2018) multiply by a
 diagonal of ±1 to fix that, which we do not need here.
 """
@@ -30,7 +32,7 @@ from .params import Params
 __all__ = ["CayleyParams", "cayley", "cayley_grad", "skew", "cayley_init", "to_rnn",
            "cayley_bptt", "orthogonality_error"]
 
-_FIELDS = ("W_x", "A", "b_s", "W_y", "b_y")
+_FIELDS = ("W_x", "M", "b_s", "W_y", "b_y")
 
 
 def skew(M):
@@ -142,13 +144,13 @@ def _readonly(a):
 
 @dataclass(frozen=True)
 class CayleyParams(Params):
-    """Parameters (or gradients) of an RNN with ``W_s = cayley(A)``.
+    """Parameters (or gradients) of an RNN with ``W_s = cayley(skew(M))``.
 
     Parameters
     ----------
     W_x : array_like, shape (H, I)
-    A : array_like, shape (H, H)
-        Skew-symmetric (exactly).
+    M : array_like, shape (H, H)
+        Unconstrained; only its skew-symmetric part ``A = (M − Mᵀ)/2`` matters.
     b_s : array_like, shape (H,)
     W_y : array_like, shape (O, H)
     b_y : array_like, shape (O,)
@@ -156,27 +158,27 @@ class CayleyParams(Params):
     Raises
     ------
     ValueError
-        If a shape is inconsistent, a value is NaN/Inf or ``A`` is not skew-symmetric.
+        If a shape is inconsistent or a value is NaN/Inf.
     """
 
     W_x: np.ndarray
-    A: np.ndarray
+    M: np.ndarray
     b_s: np.ndarray
     W_y: np.ndarray
     b_y: np.ndarray
 
     def __post_init__(self) -> None:
-        A = _skew_matrix(self.A, "A")
+        M = _checks.as_float_array(self.M, "M")
         W_x = _checks.as_float_array(self.W_x, "W_x")
         _checks.check_ndim(W_x, "W_x", (2,), "(H, I)")
-        _checks.check_shape(A, "A", (W_x.shape[0],) * 2, "= (H, H) from W_x")
-        rnn.RNNParams(W_x, np.zeros(A.shape), self.b_s, self.W_y, self.b_y)  # the other checks
+        _checks.check_shape(M, "M", (W_x.shape[0],) * 2, "= (H, H) from W_x")
+        rnn.RNNParams(W_x, M, self.b_s, self.W_y, self.b_y)  # the other checks
         for name in _FIELDS:
             object.__setattr__(self, name, _readonly(getattr(self, name)))
 
 
 def cayley_init(n_in, n_hidden, n_out, *, seed=0, scale=1.0):
-    """Random parameters: ``A`` skew-symmetric with ``N(0, scale²/H)`` entries, rest as
+    """Random parameters: ``M`` skew-symmetric with ``N(0, scale²/H)`` entries, rest as
     :func:`bpttlib.rnn.init`.
 
     Parameters
@@ -184,7 +186,7 @@ def cayley_init(n_in, n_hidden, n_out, *, seed=0, scale=1.0):
     n_in, n_hidden, n_out : int
     seed : int, optional
     scale : float, optional
-        ``>= 0``; 0 gives ``A = 0`` and ``W_s = I``.
+        ``>= 0``; 0 gives ``M = 0`` and ``W_s = I``.
 
     Returns
     -------
@@ -203,7 +205,7 @@ def cayley_init(n_in, n_hidden, n_out, *, seed=0, scale=1.0):
 
 
 def to_rnn(params):
-    """The vanilla RNN with ``W_s = cayley(A)``.
+    """The vanilla RNN with ``W_s = cayley(skew(M))``.
 
     Parameters
     ----------
@@ -218,11 +220,11 @@ def to_rnn(params):
     Book label: eq-cayley.
     """
     p = _checks.check_instance(params, "params", CayleyParams)
-    return rnn.RNNParams(p.W_x, cayley(p.A), p.b_s, p.W_y, p.b_y)
+    return rnn.RNNParams(p.W_x, cayley(skew(p.M)), p.b_s, p.W_y, p.b_y)
 
 
 def cayley_bptt(params, xs, targets, *, activation="tanh", loss="mse", mask=None, s0=None):
-    """Loss and gradients of the Cayley-parametrised RNN: BPTT, then the chain rule into ``A``.
+    """Loss and gradients of the Cayley-parametrised RNN: BPTT, then the chain rule into ``M``.
 
     Parameters
     ----------
@@ -234,8 +236,8 @@ def cayley_bptt(params, xs, targets, *, activation="tanh", loss="mse", mask=None
     -------
     loss : float
     grads : CayleyParams
-        ``grads.A`` is :func:`cayley_grad` of ``∂L/∂W_s``; the other fields are those of
-        :func:`bpttlib.rnn.bptt`.
+        ``grads.M`` is half of :func:`cayley_grad` of ``∂L/∂W_s`` at ``A = skew(M)``; the
+        other fields are those of :func:`bpttlib.rnn.bptt`.
 
     Notes
     -----
@@ -243,7 +245,8 @@ def cayley_bptt(params, xs, targets, *, activation="tanh", loss="mse", mask=None
     """
     net = to_rnn(params)
     value, g = rnn.bptt(net, xs, targets, activation=activation, loss=loss, mask=mask, s0=s0)
-    return value, CayleyParams(g.W_x, cayley_grad(params.A, g.W_s), g.b_s, g.W_y, g.b_y)
+    dM = 0.5 * cayley_grad(skew(params.M), g.W_s)
+    return value, CayleyParams(g.W_x, dM, g.b_s, g.W_y, g.b_y)
 
 
 def orthogonality_error(W):

@@ -1,8 +1,8 @@
 """Part III: leaky units, echo-state networks and an exactly orthogonal recurrence.
 
 Builders for book/remedies.md: the gradient decay of leaky units over their rate ``α``
-(data from :func:`bpttlib.sweeps.leaky_decay_curves`), the memory capacity of random reservoirs
-over the spectral radius (:func:`bpttlib.sweeps.memory_capacity_sweep`), and how far a trained
+(data from ``bpttlib.sweeps.leaky_decay_curves``), the memory capacity of random reservoirs
+over the spectral radius (``bpttlib.sweeps.memory_capacity_sweep``), and how far a trained
 ``W_s`` drifts from orthogonal, per seed.
 """
 
@@ -66,7 +66,7 @@ def memory_capacity_figure(
     ----------
     radii : array_like, shape (R,)
     capacity : array_like, shape (S, R)
-        One row per seed (:func:`bpttlib.sweeps.memory_capacity_sweep`).
+        One row per seed (``bpttlib.sweeps.memory_capacity_sweep``).
     n_hidden : int
         ``H``, drawn as the upper bound.
 
