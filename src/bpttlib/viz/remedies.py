@@ -88,7 +88,8 @@ def memory_capacity_figure(
     fig.add_trace(go.Scatter(x=xs + xs[::-1],
                              y=rounded(mc.max(0), SLIDER_DIGITS) + rounded(mc.min(0)[::-1],
                                                                          SLIDER_DIGITS),
-                             fill="toself", fillcolor=_style.translucent(color, 0.2),
+                             mode="lines", fill="toself",
+                             fillcolor=_style.translucent(color, 0.2),
                              line=dict(width=0), name=f"range over {mc.shape[0]} seeds",
                              hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=xs, y=rounded(np.median(mc, 0), SLIDER_DIGITS),
