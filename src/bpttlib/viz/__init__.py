@@ -13,7 +13,7 @@ without display math does not load MathJax. One module per part of the book:
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
 - ``lines``: line figures and the slider over curves; ``unrolled``, ``rtrl``: Part I;
 - ``jacobians``, ``decay``: Part II; ``truncation``, ``clipping``, ``gated``,
-  ``experiments``: Part III.
+  ``experiments``, ``remedies``: Part III.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from .jacobians import (POWER_W_RANGE, activation_figure, power_figure, power_la
                         power_traces)
 from .lines import compare_slider_figure, curve_traces, lines_figure, slider_figure
 from .rtrl import rtrl_cost_figure
+from .remedies import leaky_decay_figure, memory_capacity_figure, orthogonality_figure
 from .truncation import (reach_figure, truncation_figure, truncation_layout,
                          truncation_sweep_traces, truncation_traces)
 from .unrolled import GRAPH_ROWS, chain_traces, cost_figure, graph_counts, unrolled_graph
@@ -56,7 +57,8 @@ __all__ = [
     "training_figure", "gated_decay_curves", "GATED_MODELS", "gated_decay_traces",
     "gated_decay_layout", "gated_decay_figure", "cell_path_figure", "skip_traces", "skip_layout",
     "skip_figure", "learning_curves_figure",
-    "final_ratio_figure",
+    "final_ratio_figure", "leaky_decay_figure", "memory_capacity_figure",
+    "orthogonality_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",
     # style and rounding
