@@ -15,10 +15,12 @@ from . import (
     losses,
     matrices,
     params,
+    regularizer,
     rnn,
     seeds,
     tasks,
     train,
+    truncated,
 )
 
 __version__ = "0.1.0"
@@ -32,8 +34,10 @@ __all__ = [
     "losses",
     "matrices",
     "params",
+    "regularizer",
     "rnn",
     "seeds",
     "tasks",
     "train",
+    "truncated",
 ]

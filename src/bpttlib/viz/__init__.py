@@ -26,6 +26,7 @@ from ._style import (ACTIVATION_COLORS, BASELINE_COLOR, DECAY_Y_TITLE, DISTANCE_
                      REMEDY_COLORS, TEMPLATE)
 from .clipping import (cliff_figure, cliff_layout, cliff_raw_traces, cliff_traces,
                        clip_cosine_figure)
+from .clipping import alignment_figure, study_curves_figure
 from .decay import (DECAY_DIGITS, DecayLine, by_lag_figure, decay_curve_figure,
                     decay_curve_layout, decay_curve_traces, decay_figure, decay_grid_figure,
                     decay_line, float64_limit_marks, notes_annotation)
@@ -37,6 +38,7 @@ from .jacobians import (POWER_W_RANGE, activation_figure, power_figure, power_la
 from .lines import compare_slider_figure, curve_traces, lines_figure, slider_figure
 from .truncation import (reach_figure, truncation_figure, truncation_layout,
                          truncation_sweep_traces, truncation_traces)
+from .truncation import randomized_figure
 from .unrolled import GRAPH_ROWS, chain_traces, cost_figure, graph_counts, unrolled_graph
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "gated_decay_layout", "gated_decay_figure", "cell_path_figure", "skip_traces", "skip_layout",
     "skip_figure", "learning_curves_figure",
     "final_ratio_figure",
+    "randomized_figure", "alignment_figure", "study_curves_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",
     # style and rounding
