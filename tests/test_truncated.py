@@ -151,3 +151,18 @@ def test_overflow_raises():
     p, xs, d = problem(T=300, rho=30.0)
     with pytest.raises(FloatingPointError):
         tr.randomized_bptt(p, xs * 0 + 1e-3, d, cut_prob=1e-3, seed=0, activation="linear")
+
+
+def test_randomized_objective_draws_new_cuts_every_call_and_is_seeded():
+    p, xs, d = problem(T=10)
+    batch = (xs, d, None)
+    a, b = tr.randomized_objective(0.3, seed=4), tr.randomized_objective(0.3, seed=4)
+    first, second = a(p, batch)[1], a(p, batch)[1]
+    assert not np.allclose(first.W_s, second.W_s)          # fresh cuts on each call
+    assert np.array_equal(b(p, batch)[1].W_s, first.W_s)    # same seed, same sequence
+    assert np.array_equal(first.W_s, tr.randomized_bptt(p, xs, d, cut_prob=0.3,
+                                                        seed=4 * 1_000_003)[1].W_s)
+    with pytest.raises(ValueError, match="cut_prob:"):
+        tr.randomized_objective(1.0)
+    with pytest.raises(TypeError, match="batch:"):
+        a(p, [xs, d, None])

@@ -66,9 +66,8 @@ def deltas(params, xs, targets, *, activation="tanh", loss="mse", mask=None, s0=
         for t in range(xs.shape[0] - 1, 0, -1):
             delta[t - 1] += (dphi[t] * delta[t]) @ params.W_s
         grads = rnn._gather(params, xs, trace, dphi * delta, dW_y, db_y)
-    grads = rnn._finite("deltas", grads)
-    if not np.isfinite(delta).all():
-        raise FloatingPointError("deltas: the errors overflowed float64 (exploding gradients)")
+    if not (np.isfinite(delta).all() and all(np.isfinite(a).all() for a in grads)):
+        raise FloatingPointError("params: deltas overflowed float64 (exploding gradients)")
     return value, rnn.RNNParams(*grads), delta
 
 
@@ -128,9 +127,9 @@ def penalty(params, xs, delta, *, activation="tanh", s0=None):
         dW_x, dW_s, db_s, dW_y, db_y = rnn._gather(params, xs, trace, da, *zero_y)
         dW_s = dW_s + dW_s_direct
     scale = 1.0 / (B or 1)
-    grads = rnn._finite("penalty", (dW_x * scale, dW_s * scale, db_s * scale, dW_y, db_y))
-    if not np.isfinite(omega):
-        raise FloatingPointError("penalty: Ω overflowed float64")
+    grads = (dW_x * scale, dW_s * scale, db_s * scale, dW_y, db_y)
+    if not (np.isfinite(omega) and all(np.isfinite(a).all() for a in grads)):
+        raise FloatingPointError("params, delta: penalty overflowed float64 (Ω or its gradient)")
     return omega * scale, rnn.RNNParams(*grads)
 
 

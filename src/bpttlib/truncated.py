@@ -21,6 +21,14 @@ from . import _checks, rnn
 __all__ = ["reweighted_bptt", "randomized_bptt", "draw_cuts", "bptt_hh", "randomized_objective"]
 
 
+def _finite(where: str, grads: tuple) -> rnn.RNNParams:
+    """The gradients as ``RNNParams``, or ``FloatingPointError`` naming ``params``."""
+    if not all(np.isfinite(a).all() for a in grads):
+        raise FloatingPointError(f"params: {where} overflowed float64 (exploding gradients); "
+                                 f"use a shorter sequence or a smaller spectral radius")
+    return rnn.RNNParams(*grads)
+
+
 def _cut_probs(cut_prob, T: int) -> np.ndarray:
     """``c_t`` for the ``T − 1`` links as an array, each in ``[0, 1)``."""
     if isinstance(cut_prob, (bool, np.bool_)):
@@ -114,7 +122,7 @@ def reweighted_bptt(params, xs, targets, cuts, cut_prob, *, activation="tanh", l
                 g[t - 1] += (g[t] @ params.W_s) / (1.0 - c[t - 1])
         np.multiply(dphi[0], g[0], out=g[0])
         grads = rnn._gather(params, xs, trace, g, dW_y, db_y)
-    return value, rnn.RNNParams(*rnn._finite("reweighted_bptt", grads))
+    return value, _finite("reweighted_bptt", grads)
 
 
 def randomized_bptt(params, xs, targets, *, cut_prob, seed=0, activation="tanh", loss="mse",
@@ -141,7 +149,7 @@ def randomized_bptt(params, xs, targets, *, cut_prob, seed=0, activation="tanh",
     -----
     Book label: eq-randomized-truncation.
     """
-    T = int(np.shape(xs)[0]) if np.ndim(xs) >= 1 else 0
+    T = rnn.check_inputs(params, xs, s0)[1].shape[0]
     cuts = draw_cuts(T, cut_prob, seed=seed)
     return reweighted_bptt(params, xs, targets, cuts, cut_prob, activation=activation,
                            loss=loss, mask=mask, s0=s0)
@@ -208,7 +216,7 @@ def bptt_hh(params, xs, targets, h, h_prime, *, activation="tanh", loss="mse", m
                 delta = da_i @ params.W_s
             previous = end
         grads = rnn._gather(params, xs, trace, da, dW_y, db_y)
-    return value, rnn.RNNParams(*rnn._finite("bptt_hh", grads))
+    return value, _finite("bptt_hh", grads)
 
 
 def randomized_objective(cut_prob, *, seed=0, activation="tanh", loss="mse"):

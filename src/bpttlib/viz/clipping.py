@@ -308,7 +308,7 @@ def alignment_figure(data, *, title: str | None = None) -> go.Figure:
     Parameters
     ----------
     data : mapping
-        :func:`bpttlib.sweeps.cliff_alignment`'s result: ``distance``, ``angle``,
+        The result of ``bpttlib.sweeps.cliff_alignment``: ``distance``, ``angle``,
         ``grad_norm``, ``top_eigenvalue`` (arrays of one shape).
     title : str, optional
 
