@@ -97,7 +97,7 @@ def penalty(params, xs, delta, *, activation="tanh", s0=None):
     Notes
     -----
     ``Ω = Σ_t (‖J_tᵀ δ_t‖/‖δ_t‖ − 1)²`` with ``J_t = diag(φ'(a_t)) W_s`` (Pascanu et al. 2013,
-    eq. 9, in this book's parametrisation). With ``u_t = φ'(a_t) ⊙ δ_t``, ``v_t = W_sᵀ u_t`` and
+    §3.3, in this book's parametrisation). With ``u_t = φ'(a_t) ⊙ δ_t``, ``v_t = W_sᵀ u_t`` and
     ``q_t = ∂Ω/∂v_t = 2 (r_t − 1) v_t / (‖v_t‖ ‖δ_t‖)``: ``∂Ω/∂W_s ∋ Σ_t u_t q_tᵀ`` directly, and
     ``∂Ω/∂a_t = (δ_t ⊙ W_s q_t) ⊙ φ''(a_t)``, propagated back through the states like any loss
     (eq-delta-recursion). Book label: eq-pascanu-regularizer.
