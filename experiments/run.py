@@ -72,9 +72,31 @@ REDUCED = {
 }
 
 
+# ---- stored studies with their own module and file (src/bpttlib/data/studies/<name>.json) ----
+# ``regularizer``: Pascanu's regulariser on the adding problem (book/clipping.md; ~7 CPU-min).
+STUDIES = {"regularizer": "bpttlib.regularizer_study"}
+STUDY_DATA = ROOT / "src" / "bpttlib" / "data" / "studies"
+
+
+def run_study(name: str, args) -> None:
+    import importlib
+
+    module = importlib.import_module(STUDIES[name])
+    config = module.REDUCED if args.reduced else module.CONFIG
+    out = STUDY_DATA if args.out.resolve() == DATA.resolve() else args.out
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    text = module.dumps(module.run(config, report=lambda m: print(m, flush=True)))
+    path = out / f"{name}.json"
+    same = path.exists() and path.read_text(encoding="utf-8") == text
+    path.write_text(text, encoding="utf-8")
+    print(f"\n{name}: {time.perf_counter() - t0:.0f} s -> {path} "
+          f"({'unchanged' if same else 'written'})", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=sorted(CONFIG), action="append",
+    parser.add_argument("--only", choices=sorted([*CONFIG, *STUDIES]), action="append",
                         help="run only this experiment (repeatable)")
     parser.add_argument("--out", type=Path, default=DATA, help="output folder")
     parser.add_argument("--jobs", type=int, default=1,
@@ -95,7 +117,9 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     pool = (ProcessPoolExecutor(args.jobs, initializer=threadpool_limits, initargs=(1,))
             if args.jobs > 1 else None)
-    for name in args.only or sorted(configs):
+    for name in [n for n in args.only or [*sorted(configs), *sorted(STUDIES)] if n in STUDIES]:
+        run_study(name, args)
+    for name in [n for n in args.only or sorted(configs) if n in configs]:
         t0 = time.perf_counter()
         data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True),
                                           map_fn=pool.map if pool else map)

@@ -277,3 +277,61 @@ def test_cliff_target_is_checked_instead_of_returning_inf():
 def test_cliff_sizes_have_a_clear_limit():
     with pytest.raises(ValueError, match=r"^steps: expected a size giving at most"):
         cliff_loss(np.zeros(10_000), np.zeros((10_000, 1)), steps=50)
+
+
+# ---- curvature of the cliff model ---------------------------------------------------------------
+
+@pytest.mark.parametrize("w, b", [(4.0, -4.0), (6.0, -3.0), (1.5, 0.3), (-2.0, 1.0)])
+def test_cliff_hessian_gradient_matches_cliff_grad(w, b):
+    grad, _ = clipping.cliff_hessian(w, b)
+    assert_allclose(grad, clipping.cliff_grad(w, b), rtol=1e-11, atol=1e-15)
+
+
+@pytest.mark.parametrize("w, b, steps", [(4.0, -4.0, 50), (6.0, -3.0, 50), (1.5, 0.3, 20),
+                                         (5.0, -2.0, 10)])
+def test_cliff_hessian_matches_differences_of_the_gradient(w, b, steps):
+    _, hess = clipping.cliff_hessian(w, b, steps=steps)
+    eps = 1e-6
+    cols = [(np.array(clipping.cliff_grad(w + eps * e[0], b + eps * e[1], steps=steps))
+             - np.array(clipping.cliff_grad(w - eps * e[0], b - eps * e[1], steps=steps)))
+            / (2 * eps) for e in ((1, 0), (0, 1))]
+    assert_allclose(hess, np.array(cols).T, rtol=1e-6, atol=1e-9)
+    assert_allclose(hess, hess.T, rtol=0, atol=0)
+
+
+def test_cliff_hessian_matches_sympy_for_few_steps():
+    sp = pytest.importorskip("sympy")
+    w, b = sp.symbols("w b")
+    x = sp.Rational(1, 2)
+    sig = lambda z: 1 / (1 + sp.exp(-z))  # noqa: E731
+    for _ in range(3):
+        x = w * sig(x) + b
+    E = (sig(x) - sp.Rational(7, 10)) ** 2
+    point = {w: 2.5, b: -1.2}
+    want = np.array([[float(sp.diff(E, u, v).evalf(subs=point)) for v in (w, b)] for u in (w, b)])
+    assert_allclose(clipping.cliff_hessian(2.5, -1.2, steps=3)[1], want, rtol=1e-12)
+
+
+def test_gradient_aligns_with_top_curvature_near_the_wall():
+    lo, hi = 4.0, 8.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cliff_loss(mid, -3.0) > 0.25 else (lo, mid)
+    angles = [clipping.curvature_alignment(lo - d, -3.0)[0] for d in (1e-2, 1e-4, 1e-6)]
+    assert angles[-1] < 0.1 and angles[0] > angles[-1]
+
+
+@pytest.mark.parametrize("kw, exc, name", [
+    (dict(w=float("nan"), b=0.0), ValueError, "w:"),
+    (dict(w=1.0, b="x"), TypeError, "b:"),
+    (dict(w=1.0, b=0.0, steps=0), ValueError, "steps:"),
+    (dict(w=1.0, b=0.0, target=2.0), ValueError, "target:"),
+])
+def test_cliff_hessian_bad_arguments(kw, exc, name):
+    with pytest.raises(exc, match=name):
+        clipping.cliff_hessian(**kw)
+
+
+def test_cliff_hessian_overflow_raises():
+    with pytest.raises(FloatingPointError, match="w:"):
+        clipping.cliff_hessian(1e8, -5e7, steps=50, x0=0.0)   # x stays 0, slope w/4

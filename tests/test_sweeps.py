@@ -172,3 +172,50 @@ def test_recurrent_vector_is_the_truncated_fields_in_order():
                     rtol=0, atol=0)
     with pytest.raises(TypeError, match="^grads"):
         sweeps.recurrent_vector("not a container")
+
+
+# ---- randomized truncation and the cliff's curvature ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def randomized():
+    p = rnn.init(2, 4, 1, spectral_radius=1.0, seed=0)
+    rng = np.random.default_rng(0)
+    xs, d = rng.standard_normal((12, 3, 2)), rng.standard_normal((12, 3, 1))
+    return p, xs, d, sweeps.randomized_sweep(p, xs, d, ks=[2, 5, 11], draws=20)
+
+
+def test_randomized_sweep_fixed_schemes_match_their_kernels(randomized):
+    from bpttlib import params, truncated
+    p, xs, d, s = randomized
+    g = sweeps.recurrent_vector(rnn.bptt(p, xs, d)[1])
+    for i, k in enumerate(s.ks):
+        win = sweeps.recurrent_vector(rnn.bptt(p, xs, d, truncate=int(k))[1])
+        chunk = sweeps.recurrent_vector(truncated.bptt_hh(p, xs, d, int(k), int(k))[1])
+        assert_allclose(s.window_cosine[i], params.cosine(win, g), rtol=1e-12)
+        assert_allclose(s.chunk_error[i], np.sum((chunk - g) ** 2) / np.sum(g ** 2), rtol=1e-10)
+    assert s.window_error[-1] < 1e-20            # k = T - 1: the window is exact
+    assert np.all(s.random_error > 0) and s.draws == 20
+
+
+@pytest.mark.parametrize("kw, exc, name", [
+    (dict(ks=[1, 2]), ValueError, "ks:"), (dict(ks=[]), ValueError, "ks:"),
+    (dict(ks=[2], draws=0), ValueError, "draws:"),
+])
+def test_randomized_sweep_bad_arguments(randomized, kw, exc, name):
+    p, xs, d, _ = randomized
+    with pytest.raises(exc, match=name):
+        sweeps.randomized_sweep(p, xs, d, **kw)
+
+
+def test_cliff_alignment_is_curvature_alignment_along_the_line():
+    from bpttlib import clipping
+    out = sweeps.cliff_alignment([1e-1, 1e-4])
+    assert clipping.cliff_loss(out["wall"] - 1e-9, -3.0) > 0.25 > clipping.cliff_loss(
+        out["wall"] + 1e-9, -3.0)
+    for i, dist in enumerate(out["distance"]):
+        assert_allclose(out["angle"][i],
+                        clipping.curvature_alignment(out["wall"] - dist, -3.0)[0], rtol=1e-12)
+    with pytest.raises(ValueError, match="distances:"):
+        sweeps.cliff_alignment([0.0])
+    with pytest.raises(ValueError, match="bracket:"):
+        sweeps.cliff_alignment([0.1], bracket=(8.0, 4.0))

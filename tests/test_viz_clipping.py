@@ -96,3 +96,28 @@ def test_cliff_slider_states_are_cliff_traces_and_a_live_figure_moves_its_legend
     assert live.layout.legend.y < 0 < fig.layout.legend.y
     titles = [a.text for a in fig.layout.annotations][:2]
     assert [a.text for a in live.layout.annotations][:2] == titles
+
+
+def test_alignment_figure():
+    from bpttlib import sweeps
+    data = sweeps.cliff_alignment(np.geomspace(1e-6, 1.0, 5))
+    fig = viz.alignment_figure(data, title="t")
+    assert len(fig.data) == 3 and fig.layout.title.text == "t"
+    assert_allclose(np.array(fig.data[0].y, float), data["angle"], rtol=1e-4)
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis2.type == "log"
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    with pytest.raises(ValueError, match="data"):
+        viz.alignment_figure({k: v for k, v in data.items() if k != "angle"})
+
+
+def test_study_curves_figure():
+    curves = {"a": [[2.0, 1.0, 0.5], [2.0, 0.9, 0.4]], "b": [[2.0, 1.0, 1.0]]}
+    fig = viz.study_curves_figure(curves, every=50)
+    assert len(fig.data) == 5
+    assert list(fig.data[2].x) == [50, 100, 150]
+    assert_allclose(np.array(fig.data[2].y, float), [2.0, 0.95, 0.45])
+    assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.title.text
+    with pytest.raises(ValueError, match="every:"):
+        viz.study_curves_figure(curves, every=0)
+    with pytest.raises(ValueError, match="curves"):
+        viz.study_curves_figure({"a": [[1.0, -1.0]]}, every=1)

@@ -85,3 +85,17 @@ def test_marker_labels_stay_inside_the_plot(sweep):
     fig = viz.truncation_figure(sweep, k=2)
     last = fig.layout.sliders[0].steps[-1].args[0]["textposition"]
     assert list(last[3:]) == ["bottom left", "top left"]
+
+
+def test_randomized_figure():
+    from bpttlib import rnn, sweeps
+    p = rnn.init(2, 4, 1, spectral_radius=1.0, seed=0)
+    rng = np.random.default_rng(0)
+    xs, d = rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    s = sweeps.randomized_sweep(p, xs, d, ks=[2, 4], draws=5)
+    fig = viz.randomized_figure(s)
+    assert len(fig.data) == 7
+    assert list(fig.data[0].x) == [2, 4]
+    assert fig.layout.yaxis2.type == "log" and fig.layout.xaxis.title.text
+    with pytest.raises(TypeError, match="sweep"):
+        viz.randomized_figure("x")

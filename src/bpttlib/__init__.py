@@ -18,11 +18,13 @@ from . import (
     matrices,
     orthogonal,
     params,
+    regularizer,
     rnn,
     rtrl,
     seeds,
     tasks,
     train,
+    truncated,
 )
 
 __version__ = "0.1.0"
@@ -39,9 +41,11 @@ __all__ = [
     "matrices",
     "orthogonal",
     "params",
+    "regularizer",
     "rnn",
     "rtrl",
     "seeds",
     "tasks",
     "train",
+    "truncated",
 ]

@@ -24,6 +24,8 @@ __all__ = [
     "cliff_grad",
     "cliff_descent",
     "CliffPath",
+    "cliff_hessian",
+    "curvature_alignment",
 ]
 
 # |dE/dx_t| is capped here in the cliff model's backward pass; see cliff_grad's Notes.
@@ -383,3 +385,106 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, model_steps=50, x0=0.5, targe
         grad_norm=np.array(norms),
         clipped=np.array(clipped, dtype=bool),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Curvature of the cliff model
+# --------------------------------------------------------------------------------------------
+
+
+def cliff_hessian(w, b, *, steps=50, x0=0.5, target=0.7):
+    """Exact gradient and Hessian of :func:`cliff_loss` at one point ``(w, b)``.
+
+    Parameters
+    ----------
+    w, b : float
+        The point (finite).
+    steps, x0, target
+        As in :func:`cliff_loss`.
+
+    Returns
+    -------
+    grad : numpy.ndarray, shape (2,)
+        ``(∂E/∂w, ∂E/∂b)``.
+    hessian : numpy.ndarray, shape (2, 2)
+        ``∂²E/∂(w, b)²`` (symmetric).
+
+    Raises
+    ------
+    FloatingPointError
+        If a derivative overflows float64 (``|w|`` far beyond the book's grids).
+
+    Notes
+    -----
+    Forward-mode second derivatives of eq-cliff-model: with ``u = (w, b)``,
+    ``∂x_t/∂u = (σ(x_{t−1}), 1) + w σ'(x_{t−1}) ∂x_{t−1}/∂u`` and
+    ``∂²x_t/∂u∂u = w σ' ∂²x_{t−1} + w σ'' ∂x_{t−1} ∂x_{t−1}ᵀ + σ' (e_w ∂x_{t−1}ᵀ + ∂x_{t−1} e_wᵀ)``;
+    then ``∇E = 2 (σ(x_T) − y) σ'(x_T) ∂x_T`` and
+    ``∇²E = 2 (σ'(x_T)² + (σ(x_T) − y) σ''(x_T)) ∂x_T ∂x_Tᵀ + 2 (σ(x_T) − y) σ'(x_T) ∂²x_T``.
+    Near the wall the first (rank-one) term grows like the square of the gradient. Book label:
+    eq-cliff-model.
+    """
+    w = _checks.check_real(w, "w")
+    b = _checks.check_real(b, "b")
+    steps = _checks.check_size(steps, "steps")
+    x0 = _checks.check_real(x0, "x0")
+    target = _check_target(target)
+    x, dx, d2x = x0, np.zeros(2), np.zeros((2, 2))
+    e_w = np.array([1.0, 0.0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            s, s1 = _scalar_sigmoid_and_slope(x)
+            s2 = s1 * (1.0 - 2.0 * s)                   # σ'' = σ'(1 − 2σ)
+            cross = np.outer(e_w, dx)
+            d2x = w * s1 * d2x + w * s2 * np.outer(dx, dx) + s1 * (cross + cross.T)
+            dx = np.array([s, 1.0]) + w * s1 * dx
+            x = w * s + b
+        s, s1 = _scalar_sigmoid_and_slope(x)
+        s2 = s1 * (1.0 - 2.0 * s)
+        grad = 2.0 * (s - target) * s1 * dx
+        hess = 2.0 * (s1 * s1 + (s - target) * s2) * np.outer(dx, dx) \
+            + 2.0 * (s - target) * s1 * d2x
+    if not (np.isfinite(grad).all() and np.isfinite(hess).all()):
+        raise FloatingPointError(f"w: the cliff model's derivatives overflowed float64 at "
+                                 f"(w, b) = ({w}, {b})")
+    return grad, 0.5 * (hess + hess.T)
+
+
+def curvature_alignment(w, b, **model):
+    """Angle between the gradient and the top curvature direction of the cliff model.
+
+    Parameters
+    ----------
+    w, b : float
+        The point.
+    **model
+        ``steps``, ``x0``, ``target`` as in :func:`cliff_loss`.
+
+    Returns
+    -------
+    angle : float
+        Degrees in ``[0, 90]`` between ``∇E`` and the eigenvector of ``∇²E`` whose eigenvalue
+        is largest in absolute value (a line has no sign, so the angle is folded to 90).
+    top_eigenvalue : float
+        That eigenvalue.
+    grad_norm : float
+        ``‖∇E‖``.
+
+    Raises
+    ------
+    ValueError
+        If the gradient is zero (no direction).
+
+    Notes
+    -----
+    The geometric argument of Pascanu et al. (2013, §3.2) for norm clipping (eq-clip-norm) on
+    eq-cliff-model.
+    """
+    grad, hess = cliff_hessian(w, b, **model)
+    norm = float(np.hypot(*grad))
+    if norm == 0.0:
+        raise ValueError(f"w: the gradient is zero at (w, b) = ({w}, {b}); no direction")
+    vals, vecs = np.linalg.eigh(hess)
+    i = int(np.argmax(np.abs(vals)))
+    cos = abs(float(vecs[:, i] @ grad)) / norm
+    return float(np.degrees(np.arccos(min(cos, 1.0)))), float(vals[i]), norm

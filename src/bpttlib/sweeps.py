@@ -570,3 +570,137 @@ def memory_capacity_sweep(
     curves = np.array([[_esn.memory_curve(float(r), seed=s, **settings) for r in radii]
                        for s in seeds])
     return curves.sum(axis=-1), curves
+# ---- randomized truncation and the cliff's curvature (book/truncation.md, book/clipping.md) -----
+
+from . import _checks  # noqa: E402
+from . import clipping as _clipping  # noqa: E402
+from . import truncated as _truncated  # noqa: E402
+
+__all__ += ["RandomizedSweep", "randomized_sweep", "cliff_alignment"]
+
+
+@dataclass(frozen=True)
+class RandomizedSweep:
+    """Fixed and randomized truncation against exact BPTT, for several mean lengths ``k``.
+
+    Attributes
+    ----------
+    ks : numpy.ndarray of int, shape (K,)
+        Lengths: the window ``truncate=k``, chunks of ``k`` (BPTT(k; k)) and random cuts of
+        probability ``1/k`` (mean piece length ``k``).
+    window_cosine, chunk_cosine : numpy.ndarray, shape (K,)
+        Cosine of the fixed schemes' gradient of ``(W_x, W_s, b_s)`` with the exact one.
+    window_error, chunk_error : numpy.ndarray, shape (K,)
+        Their squared error ``‖g_k − g‖² / ‖g‖²`` (bias only: they are deterministic).
+    random_cosine : numpy.ndarray, shape (K,)
+        Median over the draws of the cosine of one randomized draw with the exact gradient.
+    random_error : numpy.ndarray, shape (K,)
+        Mean over the draws of ``‖ĝ − g‖² / ‖g‖²`` (variance only: the estimator is unbiased).
+    mean_cosine : numpy.ndarray, shape (K,)
+        Cosine of the mean of all draws with the exact gradient.
+    draws : int
+    """
+
+    ks: np.ndarray
+    window_cosine: np.ndarray
+    chunk_cosine: np.ndarray
+    window_error: np.ndarray
+    chunk_error: np.ndarray
+    random_cosine: np.ndarray
+    random_error: np.ndarray
+    mean_cosine: np.ndarray
+    draws: int
+
+
+def randomized_sweep(params, xs, targets, *, ks, draws=100, seed=0, activation="tanh",
+                     loss="mse", mask=None) -> RandomizedSweep:
+    """Bias of fixed truncation and variance of randomized truncation over ``ks``.
+
+    Parameters
+    ----------
+    params : RNNParams
+    xs, targets, activation, loss, mask
+        As for :func:`bpttlib.rnn.bptt`.
+    ks : sequence of int
+        Lengths ``k >= 2``.
+    draws : int
+        Randomized draws per ``k`` (seeds ``seed, seed+1, …``).
+    seed : int
+
+    Returns
+    -------
+    RandomizedSweep
+
+    Notes
+    -----
+    ``E‖ĝ − g‖² = ‖E ĝ − g‖² + E‖ĝ − E ĝ‖²``: bias² for the fixed schemes (eq-truncated-bptt,
+    eq-bptt-hh), variance for the randomized one (eq-randomized-truncation).
+    """
+    check_instance(params, "params", _rnn.RNNParams)
+    ks = np.asarray(ks)
+    if ks.ndim != 1 or ks.size == 0 or not np.issubdtype(ks.dtype, np.integer) or (ks < 2).any():
+        raise ValueError(f"ks: expected a non-empty sequence of integers >= 2, got {ks!r}")
+    draws = _checks.check_size(draws, "draws")
+    kw = dict(activation=activation, loss=loss, mask=mask)
+    g = recurrent_vector(_rnn.bptt(params, xs, targets, **kw)[1])
+    gg = float(g @ g)
+    if gg == 0.0:
+        raise ValueError("targets: the exact gradient of (W_x, W_s, b_s) is zero")
+    out = {name: [] for name in ("wc", "cc", "we", "ce", "rc", "re", "mc")}
+    for k in ks.tolist():
+        win = recurrent_vector(_rnn.bptt(params, xs, targets, truncate=k, **kw)[1])
+        chunk = recurrent_vector(_truncated.bptt_hh(params, xs, targets, k, k, **kw)[1])
+        est = np.array([recurrent_vector(_truncated.randomized_bptt(
+            params, xs, targets, cut_prob=1.0 / k, seed=seed + i, **kw)[1])
+            for i in range(draws)])
+        out["wc"].append(_params.cosine(win, g))
+        out["cc"].append(_params.cosine(chunk, g))
+        out["we"].append(float((win - g) @ (win - g)) / gg)
+        out["ce"].append(float((chunk - g) @ (chunk - g)) / gg)
+        out["rc"].append(float(np.median([_params.cosine(e, g) for e in est])))
+        out["re"].append(float(np.mean(np.sum((est - g) ** 2, axis=1))) / gg)
+        out["mc"].append(_params.cosine(est.mean(axis=0), g))
+    arr = {key: np.array(v) for key, v in out.items()}
+    return RandomizedSweep(ks=ks.astype(int), window_cosine=arr["wc"], chunk_cosine=arr["cc"],
+                           window_error=arr["we"], chunk_error=arr["ce"],
+                           random_cosine=arr["rc"], random_error=arr["re"],
+                           mean_cosine=arr["mc"], draws=draws)
+
+
+def cliff_alignment(distances, *, b=-3.0, bracket=(4.0, 8.0), **model) -> dict:
+    """Gradient norm, top curvature and their angle at points approaching the cliff's wall.
+
+    Parameters
+    ----------
+    distances : sequence of float
+        Positive distances (in ``w``) below the wall along the line ``b``.
+    b : float
+        The line ``b = const`` (default −3).
+    bracket : (float, float)
+        ``w`` below and above the wall (the loss above 0.25 at the first, below at the second).
+    **model
+        ``steps``, ``x0``, ``target`` of :func:`bpttlib.clipping.cliff_loss`.
+
+    Returns
+    -------
+    dict
+        ``wall`` (float, the wall's ``w`` by 60 bisections), ``distance``, ``angle`` (degrees),
+        ``top_eigenvalue`` and ``grad_norm`` (arrays of shape ``(len(distances),)``).
+
+    Notes
+    -----
+    The Hessian is :func:`bpttlib.clipping.cliff_hessian` (eq-cliff-model).
+    """
+    d = as_float_array(distances, "distances")
+    check_ndim(d, "distances", (1,), "(n,)")
+    if d.size == 0 or (d <= 0).any():
+        raise ValueError("distances: expected a non-empty sequence of positive numbers")
+    lo, hi = (float(v) for v in bracket)
+    if not (_clipping.cliff_loss(lo, b, **model) > 0.25 > _clipping.cliff_loss(hi, b, **model)):
+        raise ValueError(f"bracket: expected E > 0.25 at w={lo} and E < 0.25 at w={hi}")
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _clipping.cliff_loss(mid, b, **model) > 0.25 else (lo, mid)
+    rows = np.array([_clipping.curvature_alignment(lo - x, b, **model) for x in d])
+    return {"wall": lo, "distance": d, "angle": rows[:, 0], "top_eigenvalue": rows[:, 1],
+            "grad_norm": rows[:, 2]}

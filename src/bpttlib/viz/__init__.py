@@ -26,6 +26,7 @@ from ._style import (ACTIVATION_COLORS, BASELINE_COLOR, DECAY_Y_TITLE, DISTANCE_
                      REMEDY_COLORS, TEMPLATE)
 from .clipping import (cliff_figure, cliff_layout, cliff_raw_traces, cliff_traces,
                        clip_cosine_figure)
+from .clipping import alignment_figure, study_curves_figure
 from .decay import (DECAY_DIGITS, DecayLine, by_lag_figure, decay_curve_figure,
                     decay_curve_layout, decay_curve_traces, decay_figure, decay_grid_figure,
                     decay_line, float64_limit_marks, notes_annotation)
@@ -39,6 +40,7 @@ from .rtrl import rtrl_cost_figure
 from .remedies import leaky_decay_figure, memory_capacity_figure, orthogonality_figure
 from .truncation import (reach_figure, truncation_figure, truncation_layout,
                          truncation_sweep_traces, truncation_traces)
+from .truncation import randomized_figure
 from .unrolled import GRAPH_ROWS, chain_traces, cost_figure, graph_counts, unrolled_graph
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "skip_figure", "learning_curves_figure",
     "final_ratio_figure", "leaky_decay_figure", "memory_capacity_figure",
     "orthogonality_figure",
+    "randomized_figure", "alignment_figure", "study_curves_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",
     # style and rounding

@@ -300,3 +300,104 @@ def clip_cosine_figure(
     return fig
 
 
+
+
+def alignment_figure(data, *, title: str | None = None) -> go.Figure:
+    """The gradient and the top curvature direction of the cliff model near its wall.
+
+    Parameters
+    ----------
+    data : mapping
+        The result of ``bpttlib.sweeps.cliff_alignment``: ``distance``, ``angle``,
+        ``grad_norm``, ``top_eigenvalue`` (arrays of one shape).
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: the angle in degrees between ``∇E`` and the top eigenvector of ``∇²E``. Right:
+        ``‖∇E‖`` and ``|λ_max|`` (log axes). The x axes are the distance to the wall (log,
+        the wall on the left).
+
+    Notes
+    -----
+    Book labels: eq-cliff-model, eq-clip-norm.
+    """
+    arrays = {}
+    for key in ("distance", "angle", "grad_norm", "top_eigenvalue"):
+        if key not in data:
+            raise ValueError(f"data: expected the key {key!r}")
+        arrays[key] = check_ndim(as_float_array(data[key], f"data[{key!r}]"), f"data[{key!r}]",
+                                 (1,), "(n,)")
+    if len({a.shape for a in arrays.values()}) != 1:
+        raise ValueError("data: expected arrays of one shape")
+    if (arrays["distance"] <= 0).any():
+        raise ValueError("data['distance']: expected distances > 0 (log axis)")
+    x = rounded(arrays["distance"], SLIDER_DIGITS)
+    c = _style.PALETTE
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        "angle between ∇E and the top curvature direction", "‖∇E‖ and |λ<sub>max</sub>|"))
+    fig.add_trace(go.Scatter(x=x, y=rounded(arrays["angle"], SLIDER_DIGITS),
+                             mode="lines+markers", name="angle (degrees)",
+                             line=dict(color=c[3])), row=1, col=1)
+    fig.add_trace(go.Scatter(x=x, y=rounded(arrays["grad_norm"], SLIDER_DIGITS),
+                             mode="lines+markers", name="‖∇E‖", line=dict(color=c[1])),
+                  row=1, col=2)
+    fig.add_trace(go.Scatter(x=x, y=rounded(np.abs(arrays["top_eigenvalue"]), SLIDER_DIGITS),
+                             mode="lines+markers", name="|λ<sub>max</sub>| of ∇²E",
+                             line=dict(color=c[0])), row=1, col=2)
+    fig.update_xaxes(type="log", title_text="distance to the wall (in w)")
+    fig.update_yaxes(title_text="degrees", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="size", row=1, col=2)
+    _style.frame(fig, title=title, height=420, top=40, legend=dict(
+        orientation="h", x=0, y=-0.2, yanchor="top"), bottom=110)
+    return fig
+
+
+def study_curves_figure(curves, *, every: int, baseline_label: str = "baseline",
+                        title: str | None = None) -> go.Figure:
+    """Learning curves of a stored study: each seed faint, the median over seeds bold.
+
+    Parameters
+    ----------
+    curves : mapping of str to sequence of array_like
+        Setting name -> one curve per seed (loss / baseline per block of ``every`` steps).
+    every : int
+        Steps per block (x = block end).
+    baseline_label : str, optional
+        Legend of the dashed line at 1.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Log y axis; the baseline (ratio 1) dashed grey.
+
+    Notes
+    -----
+    Book label: eq-pascanu-regularizer.
+    """
+    every = int(every)
+    if every < 1:
+        raise ValueError(f"every: expected a positive integer, got {every}")
+    fig = go.Figure()
+    for i, (name, runs) in enumerate(curves.items()):
+        color = _style.PALETTE[i % len(_style.PALETTE)]
+        arr = np.array([as_float_array(r, f"curves[{name!r}]") for r in runs])
+        if arr.ndim != 2 or (arr <= 0).any():
+            raise ValueError(f"curves[{name!r}]: expected positive curves of one length")
+        x = (np.arange(arr.shape[1]) + 1) * every
+        for j, run in enumerate(arr):
+            fig.add_trace(go.Scatter(x=x, y=rounded(run, SLIDER_DIGITS), mode="lines",
+                                     line=dict(color=_style.translucent(color, 0.35), width=1),
+                                     name=f"{name} (seeds)", legendgroup=name,
+                                     showlegend=j == 0))
+        fig.add_trace(go.Scatter(x=x, y=rounded(np.median(arr, axis=0), SLIDER_DIGITS),
+                                 mode="lines", line=dict(color=color, width=3),
+                                 name=f"{name} (median)", legendgroup=name))
+    fig.add_hline(y=1.0, line=dict(color=_style.BASELINE_COLOR, dash="dash"),
+                  annotation_text=baseline_label, annotation_position="bottom left")
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(type="log", title_text="loss / baseline")
+    _style.frame(fig, title=title, height=420, legend=_style.LEGEND_ABOVE, top=60)
+    return fig

@@ -241,3 +241,50 @@ def reach_figure(panels: Mapping[str, object], *, title: str | None = None) -> g
     return fig
 
 
+
+
+def randomized_figure(sweep, *, title: str | None = None) -> go.Figure:
+    """Bias of fixed truncation against the variance of randomized truncation, over ``k``.
+
+    Parameters
+    ----------
+    sweep : bpttlib.sweeps.RandomizedSweep
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: cosines with the exact gradient (window, chunks, one randomized draw, the mean of
+        all draws). Right: ``‖ĝ − g‖² / ‖g‖²`` on a log axis (bias² of the fixed schemes, mean
+        squared error = variance of the randomized one).
+
+    Notes
+    -----
+    Book labels: eq-truncated-bptt, eq-bptt-hh, eq-randomized-truncation.
+    """
+    from ..sweeps import RandomizedSweep
+
+    check_instance(sweep, "sweep", RandomizedSweep)
+    c = _style.PALETTE
+    ks = [int(k) for k in sweep.ks]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        "cosine with the exact gradient", "squared error ‖ĝ − g‖² / ‖g‖²"))
+    series = [("window (truncate = k)", sweep.window_cosine, sweep.window_error, c[0], None),
+              ("chunks of k: BPTT(k; k)", sweep.chunk_cosine, sweep.chunk_error, c[3], None),
+              ("randomized, mean length k: one draw", sweep.random_cosine, sweep.random_error,
+               c[1], None),
+              (f"randomized: mean of {sweep.draws} draws", sweep.mean_cosine, None, c[1], "dot")]
+    for name, cos, err, color, dash in series:
+        fig.add_trace(go.Scatter(x=ks, y=rounded(cos, SLIDER_DIGITS), mode="lines+markers",
+                                 name=name, legendgroup=name,
+                                 line=dict(color=color, dash=dash)), row=1, col=1)
+        if err is not None:
+            fig.add_trace(go.Scatter(x=ks, y=rounded(err, SLIDER_DIGITS), mode="lines+markers",
+                                     name=name, legendgroup=name, showlegend=False,
+                                     line=dict(color=color, dash=dash)), row=1, col=2)
+    fig.update_xaxes(title_text="k (mean piece length for the randomized scheme)")
+    fig.update_yaxes(title_text="cosine", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="relative squared error", row=1, col=2)
+    _style.frame(fig, title=title, height=460, top=40, bottom=150,
+                 legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"))
+    return fig
