@@ -71,10 +71,14 @@ REDUCED = {
                    steps=1000),
 }
 
+# Studies with their own module (``run(config, map_fn=...)``, ``CONFIG``, ``NAME``, ``dumps``):
+# each writes ``<NAME>.json``. The connectivity study of the gated-cells chapter (~6 CPU-min).
+STUDIES = {"connectivity": "bpttlib.memorization"}
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=sorted(CONFIG), action="append",
+    parser.add_argument("--only", choices=sorted(CONFIG) + sorted(STUDIES), action="append",
                         help="run only this experiment (repeatable)")
     parser.add_argument("--out", type=Path, default=DATA, help="output folder")
     parser.add_argument("--jobs", type=int, default=1,
@@ -95,8 +99,11 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     pool = (ProcessPoolExecutor(args.jobs, initializer=threadpool_limits, initargs=(1,))
             if args.jobs > 1 else None)
-    for name in args.only or sorted(configs):
+    for name in args.only or sorted(configs) + ([] if args.reduced else sorted(STUDIES)):
         t0 = time.perf_counter()
+        if name in STUDIES:  # a study with its own module
+            _run_study(name, args.out, pool.map if pool else map)
+            continue
         data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True),
                                           map_fn=pool.map if pool else map)
         path = args.out / f"{name}.json"
@@ -111,6 +118,20 @@ def main(argv=None) -> int:
     print(f"make experiments: {time.perf_counter() - start:.0f} s wall time "
           f"({args.jobs} job{'s' if args.jobs > 1 else ''})", flush=True)
     return 0
+
+
+def _run_study(name, out, map_fn):
+    import importlib
+
+    module = importlib.import_module(STUDIES[name])
+    t0, c0 = time.perf_counter(), time.process_time()
+    text = module.dumps(module.run(module.CONFIG, map_fn=map_fn,
+                                   report=lambda m: print(m, flush=True)))
+    path = out / f"{module.NAME}.json"
+    same = path.exists() and path.read_text(encoding="utf-8") == text
+    path.write_text(text, encoding="utf-8")
+    print(f"\n{name}: {time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s "
+          f"CPU in this process -> {path} ({'unchanged' if same else 'written'})", flush=True)
 
 
 if __name__ == "__main__":

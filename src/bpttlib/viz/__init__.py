@@ -13,7 +13,7 @@ without display math does not load MathJax. One module per part of the book:
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
 - ``lines``: line figures and the slider over curves; ``unrolled``: Part I;
 - ``jacobians``, ``decay``: Part II; ``truncation``, ``clipping``, ``gated``,
-  ``experiments``: Part III.
+  ``experiments``, ``diagrams``, ``connectivity``: Part III.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from ._style import (ACTIVATION_COLORS, BASELINE_COLOR, DECAY_Y_TITLE, DISTANCE_
                      REMEDY_COLORS, TEMPLATE)
 from .clipping import (cliff_figure, cliff_layout, cliff_raw_traces, cliff_traces,
                        clip_cosine_figure)
+from .connectivity import connectivity_figure
+from .diagrams import DIAGRAM_CELLS, cell_diagram, diagram_parts
 from .decay import (DECAY_DIGITS, DecayLine, by_lag_figure, decay_curve_figure,
                     decay_curve_layout, decay_curve_traces, decay_figure, decay_grid_figure,
                     decay_line, float64_limit_marks, notes_annotation)
@@ -55,7 +57,8 @@ __all__ = [
     "training_figure", "gated_decay_curves", "GATED_MODELS", "gated_decay_traces",
     "gated_decay_layout", "gated_decay_figure", "cell_path_figure", "skip_traces", "skip_layout",
     "skip_figure", "learning_curves_figure",
-    "final_ratio_figure",
+    "final_ratio_figure", "cell_diagram", "diagram_parts", "DIAGRAM_CELLS",
+    "connectivity_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",
     # style and rounding
