@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "bpttlib" / "data" / "experiments"
+STUDY_DATA = ROOT / "src" / "bpttlib" / "data" / "studies"  # studies with their own module
 
 # Learning rates: pilot runs at T = 25, 50 and 100 with Adam at 1e-2 and 1e-3 (not stored).
 # The tanh RNNs did better with 1e-3 (at 1e-2 they stalled at T = 50, where 1e-3 learned);
@@ -72,7 +73,8 @@ REDUCED = {
 }
 
 # Studies with their own module (``run(config, map_fn=...)``, ``CONFIG``, ``NAME``, ``dumps``):
-# each writes ``<NAME>.json``. The connectivity study of the gated-cells chapter (~6 CPU-min).
+# each writes ``<NAME>.json`` into ``data/studies/`` (so that ``experiments.available()`` lists
+# only the experiments). The connectivity study of the gated-cells chapter (~6 CPU-min).
 STUDIES = {"connectivity": "bpttlib.memorization"}
 
 
@@ -102,7 +104,8 @@ def main(argv=None) -> int:
     for name in args.only or sorted(configs) + ([] if args.reduced else sorted(STUDIES)):
         t0 = time.perf_counter()
         if name in STUDIES:  # a study with its own module
-            _run_study(name, args.out, pool.map if pool else map)
+            _run_study(name, STUDY_DATA if args.out == DATA else args.out,
+                       pool.map if pool else map)
             continue
         data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True),
                                           map_fn=pool.map if pool else map)
@@ -127,6 +130,7 @@ def _run_study(name, out, map_fn):
     t0, c0 = time.perf_counter(), time.process_time()
     text = module.dumps(module.run(module.CONFIG, map_fn=map_fn,
                                    report=lambda m: print(m, flush=True)))
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"{module.NAME}.json"
     same = path.exists() and path.read_text(encoding="utf-8") == text
     path.write_text(text, encoding="utf-8")

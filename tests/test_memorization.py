@@ -37,7 +37,7 @@ def test_the_stored_study_is_valid_and_complete():
 
 
 def test_the_stored_bytes_are_canonical():
-    path = memorization.resources.files("bpttlib") / "data" / "experiments" / "connectivity.json"
+    path = memorization.resources.files("bpttlib") / "data" / "studies" / "connectivity.json"
     text = path.read_text(encoding="utf-8")
     assert memorization.dumps(json.loads(text)) == text
 

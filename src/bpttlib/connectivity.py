@@ -206,8 +206,12 @@ def position_ratio(conn, marked):
     if np.any(m2.all(axis=0)) or not np.all(m2.any(axis=0)):
         raise ValueError("marked: expected at least one marked and one unmarked position "
                          "per sequence")
-    ratios = np.array([c2[m2[:, b], b].mean() / np.median(c2[~m2[:, b], b])
-                       for b in range(c2.shape[1])])
+    if np.any(conn < 0):
+        raise ValueError("conn: expected non-negative norms, got a negative entry")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratios = np.array([np.mean(c2[m2[:, b], b]) / np.median(c2[~m2[:, b], b])
+                           for b in range(c2.shape[1])])
     if not np.all(np.isfinite(ratios)):
-        raise FloatingPointError("position_ratio: a median of the unmarked positions is 0")
+        raise FloatingPointError("position_ratio: the ratio is not finite; conn: a median of the "
+                                 "unmarked positions is 0 or an entry overflows the mean")
     return ratios if conn.ndim == 2 else float(ratios[0])

@@ -4,7 +4,7 @@ Trains a tanh RNN, an LSTM and a GRU on the adding problem and the copy task (sh
 smaller runs than the Part III experiments of :mod:`bpttlib.experiments`), and stores, before
 and after training, the connectivity ``‖∂y_s/∂x_t‖_F`` of :mod:`bpttlib.connectivity` over a
 fixed held-out batch, not the weights. ``experiments/run.py --only connectivity`` writes
-``bpttlib/data/experiments/connectivity.json`` (no dates, no timings); :func:`load` reads it.
+``bpttlib/data/studies/connectivity.json`` (no dates, no timings); :func:`load` reads it.
 
 What is measured, per run:
 
@@ -16,7 +16,7 @@ What is measured, per run:
   neither).
 
 Each run records ``ratio`` (the median over the held-out sequences of the mean connectivity at
-the marked positions over the median at the unmarked ones, :func:`connectivity.position_ratio`),
+the marked positions over the median at the unmarked ones, :func:`bpttlib.connectivity.position_ratio`),
 ``far`` (the same for the first marked position alone: the farthest from the output), the
 batch-mean curve ``mean`` and the curve of the first held-out sequence ``example``, and the
 held-out loss relative to the memoryless baseline ``loss_ratio``.
@@ -289,6 +289,6 @@ def dumps(data: Mapping) -> str:
 
 
 def load() -> dict:
-    """The stored study (package data ``bpttlib/data/experiments/connectivity.json``)."""
-    path = resources.files("bpttlib") / "data" / "experiments" / f"{NAME}.json"
+    """The stored study (package data ``bpttlib/data/studies/connectivity.json``)."""
+    path = resources.files("bpttlib") / "data" / "studies" / f"{NAME}.json"
     return validate(json.loads(path.read_text(encoding="utf-8")))
