@@ -10,6 +10,7 @@ over the seeds, see ``bpttlib.experiments``). The wall time is printed, not stor
 
     .venv/bin/python experiments/run.py --jobs 2         # everything, two runs at a time (~47 CPU-min)
     .venv/bin/python experiments/run.py --only adding    # one task
+    .venv/bin/python experiments/run.py --only connectivity   # one study (data/studies/)
     .venv/bin/python experiments/run.py --out /tmp/x     # write elsewhere
     .venv/bin/python experiments/run.py --reduced --out /tmp/x   # the test's short rerun
 
@@ -73,25 +74,33 @@ REDUCED = {
 
 
 # ---- stored studies with their own module and file (src/bpttlib/data/studies/<name>.json) ----
-# ``regularizer``: Pascanu's regulariser on the adding problem (book/clipping.md; ~7 CPU-min).
-STUDIES = {"regularizer": "bpttlib.regularizer_study"}
+# Each module has CONFIG, run(config, *, map_fn, report) and dumps(data); those with a REDUCED
+# configuration also take part in the test's --reduced rerun. Written into data/studies/ so that
+# experiments.available() lists only the experiments above.
+#   connectivity: what trained networks remember (book/gated.md; ~6 CPU-min)
+#   regularizer:  Pascanu's regulariser on the adding problem (book/clipping.md; ~1.5 CPU-min)
+STUDIES = {"connectivity": "bpttlib.memorization", "regularizer": "bpttlib.regularizer_study"}
 STUDY_DATA = ROOT / "src" / "bpttlib" / "data" / "studies"
 
 
-def run_study(name: str, args) -> None:
+def _study(name: str):
     import importlib
 
-    module = importlib.import_module(STUDIES[name])
+    return importlib.import_module(STUDIES[name])
+
+
+def run_study(name: str, args, map_fn) -> None:
+    module = _study(name)
     config = module.REDUCED if args.reduced else module.CONFIG
     out = STUDY_DATA if args.out.resolve() == DATA.resolve() else args.out
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    text = module.dumps(module.run(config, report=lambda m: print(m, flush=True)))
+    t0, c0 = time.perf_counter(), time.process_time()
+    text = module.dumps(module.run(config, map_fn=map_fn, report=lambda m: print(m, flush=True)))
     path = out / f"{name}.json"
     same = path.exists() and path.read_text(encoding="utf-8") == text
     path.write_text(text, encoding="utf-8")
-    print(f"\n{name}: {time.perf_counter() - t0:.0f} s -> {path} "
-          f"({'unchanged' if same else 'written'})", flush=True)
+    print(f"\n{name}: {time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s "
+          f"CPU in this process -> {path} ({'unchanged' if same else 'written'})", flush=True)
 
 
 def main(argv=None) -> int:
@@ -117,8 +126,11 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     pool = (ProcessPoolExecutor(args.jobs, initializer=threadpool_limits, initargs=(1,))
             if args.jobs > 1 else None)
-    for name in [n for n in args.only or [*sorted(configs), *sorted(STUDIES)] if n in STUDIES]:
-        run_study(name, args)
+    studies = [n for n in sorted(STUDIES) if not args.reduced or hasattr(_study(n), "REDUCED")]
+    for name in [n for n in args.only or studies if n in STUDIES]:
+        if args.reduced and not hasattr(_study(name), "REDUCED"):
+            parser.error(f"--only {name}: this study has no reduced configuration")
+        run_study(name, args, pool.map if pool else map)
     for name in [n for n in args.only or sorted(configs) if n in configs]:
         t0 = time.perf_counter()
         data = experiments.run_experiment(configs[name], report=lambda m: print(m, flush=True),

@@ -36,6 +36,7 @@ from test_params import WithDerived
 from bpttlib import (
     activations,
     clipping,
+    connectivity,
     esn,
     experiments,
     gated,
@@ -275,6 +276,20 @@ CASES = [
          {"spectral_radius": POS, "activation": "name", "n_hidden": "int", "T": "int",
           "kind": "name", "seed": "int", "input_scale": POS, "loss": "name", "n_in": "int",
           "n_out": "int"}, frozenset({"-inf"})),
+    # connectivity
+    Case(connectivity.connectivity, lambda r: _drop(lstm_call(r), "targets", "loss", "mask",
+                                                    "h0", "c0") | {"at": 3},
+         {"params": "lstm_params", "xs": "array", "at": "int"}),
+    Case(connectivity.connectivity, lambda r: _drop(gru_call(r), "targets", "loss", "mask",
+                                                    "h0") | {"at": None},
+         {"params": "gru_params", "xs": "array", "at": "int"}),
+    Case(connectivity.copy_connectivity, lambda r: dict(params=_rnn(r), xs=_seq(r, 6, batch=2),
+                                                        n_recall=2),
+         {"params": "rnn_params", "xs": "array", "n_recall": "int"}),
+    Case(connectivity.position_ratio,
+         lambda r: dict(conn=r.uniform(0.1, 1.0, (5, 2)),
+                        marked=np.array([[1, 0], [0, 1], [0, 0], [0, 0], [0, 0]], bool)),
+         {"conn": "array", "marked": "array"}),
     # gated
     Case(gated.lstm_init, lambda r: dict(n_in=2, n_hidden=3, n_out=1, seed=0, forget_bias=1.0),
          {"n_in": "int", "n_hidden": "int", "n_out": "int", "seed": "int",

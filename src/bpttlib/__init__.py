@@ -9,6 +9,7 @@ friends. The symbolic tier, figures and live widgets are imported explicitly:
 from . import (
     activations,
     clipping,
+    connectivity,
     esn,
     gated,
     gradcheck,
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "activations",
     "clipping",
+    "connectivity",
     "esn",
     "gated",
     "gradcheck",

@@ -45,6 +45,8 @@ __all__ = [
     "rtrl_costs",
     "leaky_decay_curves",
     "memory_capacity_sweep",
+    "CONNECTIVITY_CURVE",
+    "connectivity_rows",
 ]
 
 
@@ -704,3 +706,52 @@ def cliff_alignment(distances, *, b=-3.0, bracket=(4.0, 8.0), **model) -> dict:
     rows = np.array([_clipping.curvature_alignment(lo - x, b, **model) for x in d])
     return {"wall": lo, "distance": d, "angle": rows[:, 0], "top_eigenvalue": rows[:, 1],
             "grad_norm": rows[:, 2]}
+# ---- the connectivity study (book/gated.md) ----------------------------------------------------
+
+#: The curve of :mod:`bpttlib.memorization` each task's figure draws: the adding problem's marked
+#: positions differ per sequence (one held-out sequence), the copy task's do not (batch mean).
+CONNECTIVITY_CURVE = {"adding": "example", "copy": "mean"}
+
+
+def connectivity_rows(study, task, T, *, models=("rnn", "lstm", "gru")):
+    """Rows of the connectivity heatmap: each model before and after training, over ``t``.
+
+    Parameters
+    ----------
+    study : dict
+        The stored study (:func:`bpttlib.memorization.load`).
+    task : {"adding", "copy"}
+    T : int
+        A length of the study's ``task``.
+    models : sequence of str, optional
+        Model names of the study, one pair of rows each.
+
+    Returns
+    -------
+    labels : list of (str, str)
+        ``(model, "init" or "trained")`` per row.
+    z : numpy.ndarray, shape (2 · len(models), L)
+        ``log10(C(t) / max_t C(t))`` of :data:`CONNECTIVITY_CURVE` ``[task]``, each seed's
+        curve normalised by its own maximum, then the median over the seeds.
+
+    Notes
+    -----
+    The connectivity ``‖∂y_s/∂x_t‖_F`` of :func:`bpttlib.connectivity.connectivity`
+    (eq-lstm, eq-gru, eq-rnn-state).
+    """
+    check_instance(study, "study", dict)
+    runs = [r for r in study.get("runs", []) if r["task"] == task and r["T"] == T]
+    if not runs:
+        raise ValueError(f"task, T: expected a task and length of the study, got {task!r}, {T!r}")
+    key = CONNECTIVITY_CURVE[task]
+    labels, rows = [], []
+    for model in models:
+        mine = [r for r in runs if r["model"] == model]
+        if not mine:
+            raise ValueError(f"models: expected models of the study, got {model!r}")
+        for stage in ("init", "trained"):
+            curves = np.array([r[stage][key] for r in mine], dtype=float)
+            logs = np.log10(np.maximum(curves, 1e-300) / curves.max(axis=1, keepdims=True))
+            labels.append((model, stage))
+            rows.append(np.median(logs, axis=0))
+    return labels, np.array(rows)

@@ -13,7 +13,7 @@ without display math does not load MathJax. One module per part of the book:
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
 - ``lines``: line figures and the slider over curves; ``unrolled``, ``rtrl``: Part I;
 - ``jacobians``, ``decay``: Part II; ``truncation``, ``clipping``, ``gated``,
-  ``experiments``, ``remedies``: Part III.
+  ``experiments``, ``diagrams``, ``connectivity``, ``remedies``: Part III.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from ._style import (ACTIVATION_COLORS, BASELINE_COLOR, DECAY_Y_TITLE, DISTANCE_
 from .clipping import (cliff_figure, cliff_layout, cliff_raw_traces, cliff_traces,
                        clip_cosine_figure)
 from .clipping import alignment_figure, study_curves_figure
+from .connectivity import connectivity_figure
+from .diagrams import DIAGRAM_CELLS, cell_diagram, diagram_parts
 from .decay import (DECAY_DIGITS, DecayLine, by_lag_figure, decay_curve_figure,
                     decay_curve_layout, decay_curve_traces, decay_figure, decay_grid_figure,
                     decay_line, float64_limit_marks, notes_annotation)
@@ -61,7 +63,8 @@ __all__ = [
     "skip_figure", "learning_curves_figure",
     "final_ratio_figure", "leaky_decay_figure", "memory_capacity_figure",
     "orthogonality_figure",
-    "randomized_figure", "alignment_figure", "study_curves_figure",
+    "randomized_figure", "alignment_figure", "study_curves_figure", "cell_diagram", "diagram_parts", "DIAGRAM_CELLS",
+    "connectivity_figure",
     # general line figures
     "lines_figure", "slider_figure", "compare_slider_figure", "curve_traces",
     # style and rounding
