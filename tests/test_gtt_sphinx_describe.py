@@ -69,3 +69,9 @@ def test_quotes_in_a_title_cannot_break_the_attribute():
     fig = {"data": [], "layout": {"title": 'say "hi" & <go>'}}
     html = describe.with_text_alternative(fig, "f", '<div class="gtt-plotly" id="f"></div>')
     assert 'aria-label="say &quot;hi&quot; &amp;"' in html
+
+
+def test_a_diagram_without_axes_is_described_by_its_labels():
+    fig = as_json(viz.unrolled_graph(3))
+    text = describe.describe(fig)
+    assert text.startswith("Diagram") and "s_1" in text and "W_s" in text, text

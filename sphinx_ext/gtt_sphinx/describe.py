@@ -174,6 +174,22 @@ def describe(figure: dict[str, Any]) -> str:
         panels = len(_axis_names(layout, "x"))
         lead = f"{panels} panels. " if panels > 1 else ""
         parts.append(lead + "; ".join(axes) + ".")
+    if not axes:  # a diagram (hidden axes): say what its labels are
+        parts[0] = "Diagram" + (f": “{title}”." if title else ".")
+        labels = []
+        for t in traces:
+            texts = t.get("text")
+            for text in texts if isinstance(texts, list) else [texts]:
+                text = plain(text)
+                if text and text not in labels:
+                    labels.append(text)
+        for note in layout.get("annotations") or []:
+            text = plain(note.get("text"))
+            if text and text not in labels:
+                labels.append(text)
+        if labels:
+            more = f" and {len(labels) - 16} more" if len(labels) > 16 else ""
+            parts.append("Its labels: " + ", ".join(labels[:16]) + more + ".")
     names = _names(traces)
     if names:
         parts.append(("Curves: " if len(names) > 1 else "Curve: ") + "; ".join(names) + ".")

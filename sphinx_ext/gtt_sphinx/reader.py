@@ -4,11 +4,12 @@
   the book's dark values, which live with the rest of the figure style in
   :mod:`bpttlib.viz._style` (``DARK``, ``DARK_COLORS``); they are written into the script at
   build time, so there is one owner of every colour.
-- ``gtt-a11y.js`` makes the figures' kernel-free sliders and dropdowns keyboard-operable.
+- ``gtt-a11y.js`` makes the figures' kernel-free sliders and dropdowns keyboard-operable, and
+  gives three of the theme's controls names that contain their visible text (every page).
 - ``gtt-reader.css`` hides the figures' text alternatives visually (``gtt_sphinx.describe``),
   draws the focus ring, and is on every page.
 
-The scripts are asked for only by pages with plotly figures; all three files are copied into the
+``gtt-theme.js`` is asked for only by pages with plotly figures; all three files are copied into the
 output after the build, as the rest of ``gtt_sphinx``'s assets are.
 """
 
@@ -43,7 +44,6 @@ def theme_script() -> str:
 def add_page_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
     if 'class="gtt-plotly"' in context.get("body", ""):
         app.add_js_file(THEME_JS)
-        app.add_js_file(A11Y_JS)
 
 
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
@@ -58,6 +58,7 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.add_css_file(READER_CSS)
+    app.add_js_file(A11Y_JS)  # every page: it also names some of the theme's controls
     app.connect("html-page-context", add_page_scripts)
     app.connect("build-finished", copy_assets)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,6 +8,39 @@
 // the step's or button's method with its args (Plotly.restyle/relayout/update/animate), records
 // the new active index, and emits plotly_sliderchange / plotly_buttonclicked. A focused control
 // gets a visible ring (a rectangle, as SVG groups take no CSS outline everywhere).
+//
+// On every page it also gives three of the theme's controls an accessible name that contains
+// their visible text (WCAG 2.5.3 "label in name"; axe's label-content-name-mismatch, serious):
+// the code cells' "Show code cell source" toggles (named "Toggle hidden content"), the search
+// field buttons (visible "Search Ctrl+K", named "Search") and the colour-mode button (shows a
+// sun, moon or half circle titled Light/Dark/System Settings, named "Color mode").
+(function () {
+  "use strict";
+  function names() {
+    document.querySelectorAll("details > summary[aria-label]").forEach(function (el) {
+      if (el.textContent.trim()) { el.removeAttribute("aria-label"); }
+    });
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (el) {
+      if (el.textContent.trim()) { el.removeAttribute("aria-label"); }
+    });
+    var titles = { light: "Light", dark: "Dark", auto: "System Settings" };
+    function mode() {
+      var m = document.documentElement.dataset.mode || "auto";
+      document.querySelectorAll(".theme-switch-button").forEach(function (el) {
+        el.setAttribute("aria-label", "Color mode: " + (titles[m] || m));
+      });
+    }
+    mode();
+    new MutationObserver(mode).observe(document.documentElement,
+      { attributes: true, attributeFilter: ["data-mode"] });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", names);
+  } else {
+    names();
+  }
+})();
+
 (function () {
   "use strict";
   if (!window.Plotly) { return; }

@@ -55,13 +55,14 @@
     return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
   }
   // A curve/text colour readable on the dark background: the book's own variant, or lightened.
-  function readable(c) {
+  function readable(c, least) {
+    least = least || DARK.min_contrast;
     var rgb = parse(c);
     if (!rgb) { return c; }
     var key = hex(rgb);
     if (DARK.colors[key]) { return withAlpha(DARK.colors[key], rgb[3]); }
     var out = rgb.slice(0, 3);
-    for (var i = 0; i < 20 && contrast(out, BG) < DARK.min_contrast; i++) {
+    for (var i = 0; i < 20 && contrast(out, BG) < least; i++) {
       out = out.map(function (v) { return v + (255 - v) * 0.15; });
     }
     return withAlpha(hex(out), rgb[3]);
@@ -89,6 +90,9 @@
     add("plot_bgcolor", DARK.plot_bgcolor);
     add("font.color", DARK.font_color);
     add("title.font.color", DARK.font_color);
+    add("modebar.bgcolor", "rgba(20, 24, 30, 0.5)");
+    add("modebar.color", DARK.line_color);
+    add("modebar.activecolor", DARK.font_color);
     Object.keys(fl).forEach(function (k) {
       if (!/^[xy]axis\d*$/.test(k) || !fl[k] || fl[k].visible === false) { return; }
       add(k + ".gridcolor", DARK.grid_color);
@@ -98,7 +102,8 @@
       add(k + ".tickfont.color", DARK.font_color);
       add(k + ".title.font.color", DARK.font_color);
     });
-    add("legend.bgcolor", surface);
+    var paper = fl.paper_bgcolor;
+    add("legend.bgcolor", function (v) { return v === paper ? DARK.paper_bgcolor : surface(v); });
     add("legend.bordercolor", DARK.control_border);
     add("legend.font.color", DARK.font_color);
     (fl.sliders || []).forEach(function (s, i) {
@@ -118,7 +123,7 @@
     });
     (fl.annotations || []).forEach(function (a, i) {
       var p = "annotations[" + i + "].";
-      add(p + "font.color", readable);
+      add(p + "font.color", function (v) { return readable(v, 4.5); });
       add(p + "arrowcolor", readable);
       add(p + "bgcolor", surface);
       add(p + "bordercolor", readable);
@@ -139,7 +144,8 @@
         var v = get(t, path);
         if (typeof v !== "string") { return; }
         var dark = path === "marker.line.color" && luminance(parse(v) || [0, 0, 0]) > 0.6 ?
-          DARK.paper_bgcolor : readable(v);  // white rims around markers become background rims
+          DARK.paper_bgcolor :  // white rims around markers become background rims
+          path === "textfont.color" ? readable(v, 4.5) : readable(v);  // text: WCAG AA
         out.push([t.index, path, v, dark]);
       });
     });
