@@ -61,6 +61,7 @@ def test_every_palette_colour_has_a_readable_dark_variant():
     for colour in viz.PALETTE:
         assert _contrast(_style.DARK_COLORS[colour], bg) >= _style.DARK_MIN_CONTRAST, colour
     assert _contrast(_style.DARK["font_color"], bg) >= 7  # text: WCAG AAA
+    assert _contrast(_style.DARK["control_border"], bg) >= 3  # controls: WCAG 1.4.11
 
 
 def test_the_dark_theme_ships_as_json():

@@ -77,7 +77,7 @@
 
   // ---- what a figure's colours are -----------------------------------------------------------
   function get(obj, path) {
-    return path.split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+    return path.replace(/\[(\d+)\]/g, ".$1").split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
   }
   // [path, resolved value, dark value] for every colour of the layout the script manages.
   function layoutColors(fl) {

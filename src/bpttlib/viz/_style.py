@@ -35,7 +35,7 @@ DARK = {
     "line_color": "#5b6778",      # axis and zero lines, ticks
     "control_bgcolor": "#29313d", # slider rail and dropdown background
     "control_active": "#3e4a5b",  # the current dropdown entry, the slider's grip
-    "control_border": "#5b6778",
+    "control_border": "#8b96a5", # 3:1 or more on the background (WCAG 1.4.11, UI components)
 }
 #: A readable variant on ``DARK["paper_bgcolor"]`` of every colour the figures use (each has a
 #: contrast ratio of at least 3 against it): the palette's lighter variants, and the greys that
