@@ -23,6 +23,11 @@
     document.querySelectorAll(".search-button-field[aria-label]").forEach(function (el) {
       if (el.textContent.trim()) { el.removeAttribute("aria-label"); }
     });
+    // sphinxcontrib-bibtex gives each entry of a role="list" the deprecated DPUB role
+    // doc-biblioentry, which is not a list item (axe: aria-required-children, critical).
+    document.querySelectorAll('[role="list"] > [role="doc-biblioentry"]').forEach(function (el) {
+      el.setAttribute("role", "listitem");
+    });
     var titles = { light: "Light", dark: "Dark", auto: "System Settings" };
     function mode() {
       var m = document.documentElement.dataset.mode || "auto";
@@ -43,7 +48,6 @@
 
 (function () {
   "use strict";
-  if (!window.Plotly) { return; }
   var SVGNS = "http://www.w3.org/2000/svg";
 
   function run(gd, method, args) {
@@ -203,6 +207,8 @@
   }
 
   function start() {
+    // Checked here, not when the file loads: on every page it comes before plotly.min.js.
+    if (!window.Plotly) { return; }
     new MutationObserver(function (records) {
       if (records.some(function (r) { return r.attributeName === "data-gtt-rendered"; })) { watchAll(); }
     }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["data-gtt-rendered"] });

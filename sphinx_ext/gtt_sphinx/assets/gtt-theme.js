@@ -11,7 +11,7 @@
 (function () {
   "use strict";
   var DARK = window.GTT_DARK;
-  if (!DARK || !window.Plotly) { return; }
+  if (!DARK) { return; }
   var BG = parse(DARK.paper_bgcolor);
 
   function isDark() { return document.documentElement.dataset.theme === "dark"; }
@@ -80,7 +80,12 @@
     return path.replace(/\[(\d+)\]/g, ".$1").split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
   }
   // [path, resolved value, dark value] for every colour of the layout the script manages.
-  function layoutColors(fl) {
+  // Text in the figure's own font colour becomes the dark text colour; other text colours
+  // (a red warning, a coloured label) their readable variants.
+  function textColor(lightFont) {
+    return function (v) { return v === lightFont ? DARK.font_color : readable(v, 4.5); };
+  }
+  function layoutColors(fl, lightFont) {
     var out = [];
     function add(path, dark) {
       var v = get(fl, path);
@@ -123,7 +128,7 @@
     });
     (fl.annotations || []).forEach(function (a, i) {
       var p = "annotations[" + i + "].";
-      add(p + "font.color", function (v) { return readable(v, 4.5); });
+      add(p + "font.color", textColor(lightFont));
       add(p + "arrowcolor", readable);
       add(p + "bgcolor", surface);
       add(p + "bordercolor", readable);
@@ -132,12 +137,12 @@
       var p = "shapes[" + i + "].";
       add(p + "line.color", readable);
       add(p + "fillcolor", surface);
-      add(p + "label.font.color", readable);
+      add(p + "label.font.color", textColor(lightFont));
     });
     return out;
   }
   var TRACE_PATHS = ["line.color", "marker.color", "marker.line.color", "fillcolor", "textfont.color"];
-  function traceColors(fd) {
+  function traceColors(fd, lightFont) {
     var out = [];
     fd.forEach(function (t) {
       TRACE_PATHS.forEach(function (path) {
@@ -145,7 +150,7 @@
         if (typeof v !== "string") { return; }
         var dark = path === "marker.line.color" && luminance(parse(v) || [0, 0, 0]) > 0.6 ?
           DARK.paper_bgcolor :  // white rims around markers become background rims
-          path === "textfont.color" ? readable(v, 4.5) : readable(v);  // text: WCAG AA
+          path === "textfont.color" ? textColor(lightFont)(v) : readable(v);  // text: WCAG AA
         out.push([t.index, path, v, dark]);
       });
     });
@@ -172,12 +177,13 @@
       }
       return null;
     }
-    layoutColors(gd._fullLayout).forEach(function (e) {
+    var lightFont = st.light["Lfont.color"] || gd._fullLayout.font.color;
+    layoutColors(gd._fullLayout, lightFont).forEach(function (e) {
       var v = want("L" + e[0], e[1], e[2]);
       if (v !== null) { relayout[e[0]] = v; nLayout++; }
     });
     var indices = gd._fullData.map(function (t) { return t.index; });
-    traceColors(gd._fullData).forEach(function (e) {
+    traceColors(gd._fullData, lightFont).forEach(function (e) {
       var v = want("T" + e[0] + ":" + e[1], e[2], e[3]);
       if (v === null) { return; }
       if (!restyle[e[1]]) { restyle[e[1]] = indices.map(function () { return undefined; }); }
@@ -215,6 +221,7 @@
   }
 
   function start() {
+    if (!window.Plotly) { return; }
     // The theme's switch...
     new MutationObserver(applyAll).observe(document.documentElement,
       { attributes: true, attributeFilter: ["data-theme"] });
