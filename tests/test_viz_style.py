@@ -45,3 +45,29 @@ def test_frame_sets_template_size_and_margins(title, top):
     assert fig.layout.height == 300 and fig.layout.margin.t == top
     assert fig.layout.margin.l == 50 and fig.layout.margin.b == 40
     assert fig.layout.template.layout.colorway == viz.PALETTE
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(c):
+        v = [int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        v = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_every_palette_colour_has_a_readable_dark_variant():
+    bg = _style.DARK["paper_bgcolor"]
+    for colour in viz.PALETTE:
+        assert _contrast(_style.DARK_COLORS[colour], bg) >= _style.DARK_MIN_CONTRAST, colour
+    assert _contrast(_style.DARK["font_color"], bg) >= 7  # text: WCAG AAA
+    assert _contrast(_style.DARK["control_border"], bg) >= 3  # controls: WCAG 1.4.11
+
+
+def test_the_dark_theme_ships_as_json():
+    import json
+
+    values = json.loads(json.dumps(_style.dark_theme()))
+    assert values["paper_bgcolor"] == _style.DARK["paper_bgcolor"]
+    assert values["colors"][_style.BLUE] == _style.DARK_COLORS[_style.BLUE]
+    assert all(k == k.lower() for k in values["colors"])

@@ -118,4 +118,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", check_mathjax_path)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("build-finished", copy_assets)
+    app.setup_extension("gtt_sphinx.reader")  # dark figures, keyboard controls (reader.py)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,6 +18,8 @@ from typing import Any
 
 from docutils import nodes
 
+from . import describe
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 # Relative to the HTML static path: Sphinx writes them as ``_static/vendor/...``.
@@ -30,11 +32,11 @@ def figure_div(figure: dict[str, Any], div_id: str) -> str:
     payload = json.dumps(figure, sort_keys=True, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # keep a "</script>" inside strings harmless
     height = (figure.get("layout") or {}).get("height") or 450
-    return (
+    return describe.with_text_alternative(figure, div_id, (  # aria text (gtt_sphinx.describe)
         f'<div class="gtt-plotly" id="{div_id}" style="width:100%;height:{int(height)}px"></div>\n'
         f'<script type="application/json" class="gtt-plotly-data" data-target="{div_id}">'
         f"{payload}</script>"
-    )
+    ))
 
 
 class PlotlyMimeRenderer:

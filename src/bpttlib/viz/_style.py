@@ -24,6 +24,45 @@ _template = go.layout.Template(pio.templates["plotly_white"])
 _template.layout.colorway = PALETTE
 pio.templates[TEMPLATE] = _template
 
+#: The figures' colours on the book's dark theme (its background is ``DARK["paper_bgcolor"]``):
+#: the static book's ``gtt-theme.js`` relayouts every figure with these when the reader switches
+#: the theme to dark, and back to the light values it read from the drawn figure.
+DARK = {
+    "paper_bgcolor": "#14181e",   # the theme's own dark background: the figure is not a box
+    "plot_bgcolor": "#1b2129",
+    "font_color": "#ced6dd",      # the theme's dark text colour
+    "grid_color": "#2f3947",
+    "line_color": "#5b6778",      # axis and zero lines, ticks
+    "control_bgcolor": "#29313d", # slider rail and dropdown background
+    "control_active": "#3e4a5b",  # the current dropdown entry, the slider's grip
+    "control_border": "#8b96a5", # 3:1 or more on the background (WCAG 1.4.11, UI components)
+}
+#: A readable variant on ``DARK["paper_bgcolor"]`` of every colour the figures use (each has a
+#: contrast ratio of at least 3 against it): the palette's lighter variants, and the greys that
+#: mean "faded" on white turned into greys that still mean faded on black. Colours not listed
+#: are lightened in the page until they reach the same contrast.
+DARK_COLORS = {
+    BLUE: "#5aa9e6", RED: "#f2686a", GREEN: "#5cc45c", PURPLE: "#b99ae0",
+    ORANGE: "#ffa04d", GREY: "#a3a3a3", CYAN: "#3fd5e3",
+    "#555555": "#b5b5b5", "#b0b0b0": "#6b6b6b", "#d0d0d0": "#4a4f57",
+    "#000000": "#ced6dd", "black": "#ced6dd", "#444": "#ced6dd", "#444444": "#ced6dd",
+}
+#: Minimum contrast ratio of a curve's colour against the dark background.
+DARK_MIN_CONTRAST = 3.0
+
+
+def dark_theme() -> dict:
+    """The dark values the static book ships to its pages, as one JSON-ready mapping.
+
+    Returns
+    -------
+    dict
+        ``DARK`` plus ``colors`` (``DARK_COLORS``, keys lower-case) and ``min_contrast``.
+    """
+    return {**DARK, "colors": {k.lower(): v for k, v in DARK_COLORS.items()},
+            "min_contrast": DARK_MIN_CONTRAST}
+
+
 #: One colour per activation (Part II).
 ACTIVATION_COLORS = {"tanh": BLUE, "sigmoid": RED, "relu": GREEN, "linear": GREY}
 #: One colour per model of the experiments and of the gradient-flow figures (Part III).

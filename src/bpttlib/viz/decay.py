@@ -116,18 +116,25 @@ def decay_grid_figure(
     if y_range is None:
         lo, hi = finite_span(grid.log10_norm) or (-1.0, 1.0)
         y_range = (math.floor(lo / 10) * 10 - 5, max(math.ceil(hi / 10) * 10 + 5, 5))
+    # Top down: the title, the legend (its own rows, hung from the top of the figure, so that on
+    # a phone it wraps downwards into free space), then the dropdown with its label just above
+    # the plot. The dropdown sits a fixed number of pixels right of its label (pad.l), so the
+    # two never overlap, whatever the width.
+    height = 560
     _style.frame(
-        fig, title=title, height=520, top=70, title_room=20,
+        fig, title=title, height=height, top=100, title_room=30,
+        title_y=1.0, title_yref="container", title_yanchor="top", title_pad_t=10,
         xaxis_title=_style.DISTANCE_TITLE,
         yaxis_title=_style.DECAY_Y_TITLE,
         yaxis_range=list(y_range),
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        legend=dict(orientation="h", x=0, xanchor="left", yref="container",
+                    y=1 - (40 if title else 8) / height, yanchor="top"),
         updatemenus=[dict(
             type="dropdown", buttons=buttons, active=i0, direction="down", showactive=True,
-            x=0.09, xanchor="left", y=1.02, yanchor="bottom", pad=dict(r=4, t=0),
+            x=0, xanchor="left", y=1.02, yanchor="bottom", pad=dict(l=88, r=4, t=0),
         )],
         annotations=[dict(text="activation φ", showarrow=False, xref="paper", yref="paper",
-                          x=0, xanchor="left", y=1.045, yanchor="bottom")],
+                          x=0, xanchor="left", y=1.02, yanchor="bottom", yshift=3)],
         # plain prefix: redrawn per step
         sliders=[_controls.slider(steps, active=j0, prefix="spectral radius ρ = ")],
         meta=dict(
