@@ -34,6 +34,7 @@ from .gated import (GATED_MODELS, cell_path_figure, gated_decay_figure, gated_de
                     gated_decay_traces, skip_figure, skip_layout, skip_traces)
 from .jacobians import (POWER_W_RANGE, activation_figure, power_figure, power_layout,
                         power_traces)
+from .language import agreement_figure
 from .latching import latching_figure, sentence_figure
 from .lines import compare_slider_figure, curve_traces, lines_figure, slider_figure
 from .truncation import (reach_figure, truncation_figure, truncation_layout,
@@ -49,7 +50,7 @@ __all__ = [
     "DecayGrid", "decay_grid", "decay_grid_figure", "DECAY_DIGITS", "DecayLine", "decay_line",
     "float64_limit_marks", "notes_annotation", "decay_figure", "decay_curve_figure",
     "decay_curve_traces", "decay_curve_layout", "by_lag_figure",
-    "latching_figure", "sentence_figure",
+    "latching_figure", "sentence_figure", "agreement_figure",
     # Part III
     "TruncationSweep", "truncation_sweep", "RECURRENT_FIELDS", "truncation_traces",
     "truncation_sweep_traces", "truncation_layout", "truncation_figure", "reach_figure",
