@@ -226,7 +226,7 @@ def bifurcation_biases(w):
     if w <= 4.0:
         raise ValueError(f"w: expected w > 4 (bistability needs w σ′(0) = w/4 > 1), got {w}")
     root = math.sqrt(1.0 - 4.0 / w)
-    out = []
-    for s in ((1.0 - root) / 2.0, (1.0 + root) / 2.0):
-        out.append(math.log(s / (1.0 - s)) - w * s)
-    return min(out), max(out)
+    small = (4.0 / w) / (1.0 + root)      # 1 − root without cancellation (w may be huge)
+    x = math.log(small) - math.log(1.0 + root)         # at σ = (1 − root)/2
+    lows = (x - w * (small / 2.0), -x - w * ((1.0 + root) / 2.0))  # ... at σ = (1 + root)/2
+    return min(lows), max(lows)

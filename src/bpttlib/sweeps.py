@@ -466,24 +466,9 @@ class SentenceSweep:
 
 
 def sentence_embedding(n_in: int = 8, *, seed: int = 0) -> np.ndarray:
-    """The inputs of :data:`SENTENCE`: one seeded random vector per distinct word.
-
-    Parameters
-    ----------
-    n_in : int, optional
-        Size ``I`` of a word's vector.
-    seed : int, optional
-        The table is drawn from ``numpy.random.default_rng([seed, 15])``.
-
-    Returns
-    -------
-    numpy.ndarray, shape (15, n_in)
-        Row ``t − 1`` is the input ``x_t``; repeated words ("the", "was") repeat their row.
-
-    Notes
-    -----
-    A stand-in for a learned embedding: the inputs ``x_t`` of eq-rnn-state.
-    """
+    """The inputs ``x_t`` (eq-rnn-state) of :data:`SENTENCE`, shape ``(15, n_in)``: one random
+    vector per distinct word (``default_rng([seed, 15])``), a stand-in for a learned embedding;
+    repeated words ("the", "was") repeat their row."""
     n_in = _checks.check_size(n_in, "n_in")
     seed = _checks.check_seed(seed)
     vocab = sorted({w.lower() for w in SENTENCE})
@@ -542,24 +527,10 @@ def sentence_sweep(radii: Sequence[float], *, k: int = 2, n_hidden: int = 32, n_
 
 @dataclass(frozen=True)
 class LatchingData:
-    """The cliff model's map, fixed points and trajectories (see :func:`latching_data`).
-
-    Attributes
-    ----------
-    w, b : float
-    x : numpy.ndarray, shape (N,)
-        States at which the map is drawn.
-    f : numpy.ndarray, shape (N,)
-        ``f(x) = w σ(x) + b``.
-    fixed : bpttlib.latching.FixedPoints
-        Its fixed points and their stability.
-    starts : numpy.ndarray, shape (R,)
-        Initial states of the trajectories.
-    states : numpy.ndarray, shape (R, steps + 1)
-        ``x_t`` from each start.
-    log10_gain : numpy.ndarray, shape (R, steps + 1)
-        ``log10 |∂x_t/∂x_0|`` along each trajectory.
-    """
+    """What :func:`latching_data` computes: ``w, b``; the map ``f (N,)`` at the states
+    ``x (N,)``; its ``fixed`` points (:class:`bpttlib.latching.FixedPoints`); and from each of
+    the ``starts (R,)`` the ``states (R, steps + 1)`` and ``log10_gain (R, steps + 1)``,
+    ``log10 |∂x_t/∂x_0|``."""
 
     w: float
     b: float

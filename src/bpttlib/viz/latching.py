@@ -45,10 +45,6 @@ def latching_figure(data: LatchingData, *, title: str | None = None) -> go.Figur
         "gradient along each trajectory"))
     lo, hi = float(data.x[0]), float(data.x[-1])
     fixed = data.fixed
-    edges = [lo, *fixed.x[~fixed.stable], hi]        # repellers separate the basins
-    for i, (a, c) in enumerate(zip(edges[:-1], edges[1:])):
-        fig.add_vrect(x0=a, x1=c, fillcolor=_BASIN_COLORS[i % 2], opacity=0.08, line_width=0,
-                      row=1, col=1)
     fig.add_trace(go.Scatter(x=rounded(data.x, SLIDER_DIGITS), y=rounded(data.f, SLIDER_DIGITS),
                              name="f(x) = w σ(x) + b", line=dict(color=_style.BASELINE_COLOR,
                                                                  width=2.5)), row=1, col=1)
@@ -71,6 +67,10 @@ def latching_figure(data: LatchingData, *, title: str | None = None) -> go.Figur
         fig.add_trace(go.Scatter(x=t.tolist(), y=rounded(gain, SLIDER_DIGITS), mode="lines",
                                  name=f"from x<sub>0</sub> = {start:g}",
                                  line=dict(color=color, width=2.5)), row=1, col=2)
+    edges = [lo, *fixed.x[~fixed.stable], hi]        # repellers separate the basins
+    for i, (a, c) in enumerate(zip(edges[:-1], edges[1:])):
+        fig.add_vrect(x0=float(a), x1=float(c), fillcolor=_BASIN_COLORS[i % 2], opacity=0.08,
+                      line_width=0, layer="below", row=1, col=1)
     _style.frame(fig, title=title, height=460, top=60, showlegend=True,
                  legend=_style.LEGEND_ABOVE)
     fig.update_layout(legend=dict(y=-0.18, yanchor="top"))
