@@ -82,10 +82,11 @@ def agreement_figure(distances: Sequence[int], by_distance: Mapping[str, object]
                           row=1, col=col)
         fig.add_hline(y=chance, line=dict(color=_style.BASELINE_COLOR, width=1, dash="dot"),
                       row=1, col=col)
-    _style.frame(fig, title=title, height=440, top=70, showlegend=True,
+    _style.frame(fig, title=title, height=480, top=60, showlegend=True,
                  legend=_style.LEGEND_ABOVE)
-    fig.update_layout(legend=dict(y=1.12))
-    fig.update_xaxes(title_text="subject–verb distance (steps)", type="log", row=1, col=1)
+    fig.update_layout(legend=dict(y=-0.2, yanchor="top"), margin=dict(b=90))
+    fig.update_xaxes(title_text="subject–verb distance (steps)", type="log", tickmode="array",
+                     tickvals=d.tolist(), ticktext=[f"{v:g}" for v in d], row=1, col=1)
     fig.update_xaxes(title_text="attractors between subject and verb", row=1, col=2)
     fig.update_yaxes(title_text="test accuracy", range=[0.4, 1.02], row=1, col=1)
     fig.update_yaxes(title_text="test accuracy", range=[0.4, 1.02], row=1, col=2)

@@ -112,11 +112,13 @@ def sentence_figure(data: SentenceSweep, *, active: int | None = None,
     hi = max(float(np.max(v)) for v in sliding.values())
     fig = compare_slider_figure(
         data.t, sliding, data.radii, value_label="spectral radius ρ(W<sub>s</sub>) = ",
-        x_title=f"step t (the word read at t); the product runs from t = {k + 1}",
+        x_title="the word read at step t",
         y_title="log<sub>10</sub> of the norm", dashed=(list(sliding)[2],), active=active,
         title=title, value_format="{:.2f}", y_range=(np.floor(lo) - 0.5, np.ceil(hi) + 0.5))
     fig.update_xaxes(tickmode="array", tickvals=data.t.tolist(),
                      ticktext=[f"{t}: {SENTENCE[t - 1]}" for t in data.t], tickangle=-45)
     for trace in fig.data:
         trace.update(mode="lines+markers")
+    fig.update_layout(height=560, margin=dict(b=120))
+    fig.layout.sliders[0].pad.t = 110                # below the slanted word labels
     return fig
