@@ -72,9 +72,11 @@ REDUCED = {
 }
 
 
-# Studies with their own module (run(config, map_fn=...), dumps(data), CONFIG, REDUCED): the
-# agreement study of book/agreement.md (bpttlib.agreement; about 4 CPU-min).
+# Studies with their own module (run(config, map_fn=...), dumps(data), CONFIG, REDUCED), stored
+# in data/studies/ (not data/experiments/, which experiments.available() lists): the agreement
+# study of book/agreement.md (bpttlib.agreement; about 1 CPU-min).
 STUDIES = ("agreement",)
+STUDY_DATA = ROOT / "src" / "bpttlib" / "data" / "studies"
 
 
 def _run_study(name, args, pool):
@@ -84,7 +86,8 @@ def _run_study(name, args, pool):
     t0, c0 = time.perf_counter(), time.process_time()
     data = module.run(module.REDUCED if args.reduced else module.CONFIG,
                       map_fn=pool.map if pool else map, report=lambda m: print(m, flush=True))
-    path = args.out / f"{name}.json"
+    folder = STUDY_DATA if args.out.resolve() == DATA.resolve() else args.out
+    path = folder / f"{name}.json"
     text = module.dumps(data)
     same = path.exists() and path.read_text(encoding="utf-8") == text
     path.write_text(text, encoding="utf-8")

@@ -19,7 +19,7 @@ def test_stored_study_matches_the_configuration():
     assert data["config_hash"] == agreement.config_hash(agreement.CONFIG)
     assert len(data["config"]["seeds"]) >= 3
     # the file is what dumps writes: deterministic bytes, no dates or timings
-    path = ROOT / "src" / "bpttlib" / "data" / "experiments" / "agreement.json"
+    path = ROOT / "src" / "bpttlib" / "data" / "studies" / "agreement.json"
     assert agreement.dumps(data) == path.read_text(encoding="utf-8")
     for word in ("time", "date", "seconds"):
         assert word not in path.read_text(encoding="utf-8")
@@ -45,6 +45,12 @@ def test_reduced_rerun_keeps_the_margin_safe_claims(tmp_path):
     assert acc[40] < 0.9                       # distance 40: the tanh RNN fails
     text = agreement.dumps(data)
     assert agreement.dumps(agreement.validate(__import__("json").loads(text))) == text
+
+
+def test_the_study_is_not_listed_among_the_experiments():
+    from bpttlib import experiments
+
+    assert "agreement" not in experiments.available()
 
 
 def test_run_py_help_lists_the_study():

@@ -7,7 +7,7 @@ with the subject, right always, and *sequential recency*, agreement with the las
 on most sequences. Each model is trained at several subject–verb distances over several seeds
 and tested on fresh sequences with exactly ``k`` attractors (nouns of the other number).
 
-``experiments/run.py --only agreement`` writes ``data/experiments/agreement.json`` (the
+``experiments/run.py --only agreement`` writes ``data/studies/agreement.json`` (the
 configuration, its hash and the library version; no dates or timings); :func:`load` reads it
 back. The chapter states medians and ranges over the seeds, never a single run.
 """
@@ -239,8 +239,8 @@ def validate(data: Mapping) -> Mapping:
 
 
 def load() -> dict:
-    """The stored study (``bpttlib/data/experiments/agreement.json``), validated."""
-    ref = resources.files("bpttlib") / "data" / "experiments" / "agreement.json"
+    """The stored study (``bpttlib/data/studies/agreement.json``), validated."""
+    ref = resources.files("bpttlib") / "data" / "studies" / "agreement.json"
     return validate(json.loads(ref.read_text(encoding="utf-8")))
 
 
