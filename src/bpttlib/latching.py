@@ -31,8 +31,16 @@ def _log_slope(x: np.ndarray) -> np.ndarray:
     return -a - 2.0 * np.log1p(np.exp(-a))
 
 
+#: The largest ``|w| + |b|`` accepted: every state then stays far inside float64.
+_LIMIT = 1e300
+
+
 def _wb(w, b):
-    return _checks.check_real(w, "w"), _checks.check_real(b, "b")
+    w, b = _checks.check_real(w, "w"), _checks.check_real(b, "b")
+    if abs(w) + abs(b) > _LIMIT:
+        raise ValueError(f"w: expected |w| + |b| <= {_LIMIT:g} (states stay within float64), "
+                         f"got w={w}, b={b}")
+    return w, b
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +96,7 @@ def fixed_points(w, b, *, tol=1e-13):
     grid = np.linspace(lo, hi, 20_001)
     values = g(grid)
     roots = [float(grid[i]) for i in np.nonzero(values == 0.0)[0]]
-    for i in np.nonzero(values[:-1] * values[1:] < 0)[0]:
+    for i in np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)[0]:
         a, c, ga = float(grid[i]), float(grid[i + 1]), float(values[i])
         while c - a > tol * (1.0 + abs(a)):
             m = 0.5 * (a + c)
@@ -197,8 +205,12 @@ def noisy_final_states(w, b, x0, *, steps, noise, n, seed=0):
     _checks.check_entries("n", steps * n, "the noise (steps, n)")
     rng = np.random.default_rng(_checks.check_seed(seed))
     x = np.full(n, x0)
-    for eps in rng.standard_normal((steps, n)):
-        x = w * _sigmoid(x) + b + noise * eps
+    with np.errstate(over="ignore", invalid="ignore"):
+        for eps in rng.standard_normal((steps, n)):
+            x = w * _sigmoid(x) + b + noise * eps
+    if not np.isfinite(x).all():
+        raise FloatingPointError(f"noise: the noisy states overflowed float64 (noise={noise}, "
+                                 f"x0={x0}); use a smaller noise or x0")
     return x
 
 

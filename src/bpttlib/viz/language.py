@@ -1,6 +1,6 @@
 """Part II: what vanishing costs a language model (``book/agreement.md``).
 
-:func:`agreement_figure` draws the stored agreement study (:mod:`bpttlib.agreement`): test
+:func:`agreement_figure` draws the stored agreement study (``bpttlib.agreement``): test
 accuracy against the subject–verb distance, and against the number of attractors at one
 distance, each model's median over the seeds as a line and the range as a band.
 """

@@ -3,7 +3,7 @@
 :func:`latching_figure` draws the cliff model's map with its fixed points and basins next to
 ``log10 |∂x_t/∂x_0|`` along trajectories; :func:`sentence_figure` draws the factors of
 ``∂h₁₅/∂h₂`` and their running product under a kernel-free slider over ``ρ(W_s)``. The data come
-from :func:`bpttlib.sweeps.latching_data` and :func:`bpttlib.sweeps.sentence_sweep`.
+from ``bpttlib.sweeps.latching_data`` and ``bpttlib.sweeps.sentence_sweep``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def latching_figure(data: LatchingData, *, title: str | None = None) -> go.Figur
     Parameters
     ----------
     data : LatchingData
-        From :func:`bpttlib.sweeps.latching_data`.
+        From ``bpttlib.sweeps.latching_data``.
     title : str, optional
 
     Returns
@@ -88,7 +88,7 @@ def sentence_figure(data: SentenceSweep, *, active: int | None = None,
     Parameters
     ----------
     data : SentenceSweep
-        From :func:`bpttlib.sweeps.sentence_sweep`.
+        From ``bpttlib.sweeps.sentence_sweep``.
     active : int, optional
         Index of the spectral radius shown first (default: the middle one).
     title : str, optional
