@@ -89,7 +89,17 @@ def test_cliff_wall_sits_where_the_start_is_on_the_basin_boundary():
     (lambda: latching.noisy_final_states(1.0, 0.0, 0.0, steps=3, noise=-1.0, n=2), ValueError,
      "noise"),
     (lambda: latching.bifurcation_biases(3.0), ValueError, "w"),
+    (lambda: latching.fixed_points(1e300, 1e300), ValueError, "w"),
+    (lambda: latching.noisy_final_states(1.0, 0.0, 0.0, steps=3, noise=1e308, n=50),
+     FloatingPointError, "noise"),
 ])
 def test_bad_input_names_the_argument(call, exc, name):
     with pytest.raises(exc, match=rf"^{name}"):
         call()
+
+
+def test_huge_but_allowed_weights_stay_finite():
+    fp = latching.fixed_points(5e299, -4e299)
+    assert np.isfinite(fp.x).all() and fp.x.size == 3
+    lo, hi = latching.bifurcation_biases(1e300)
+    assert np.isfinite([lo, hi]).all() and lo < hi
