@@ -77,9 +77,11 @@ REDUCED = {
 # Each module has CONFIG, run(config, *, map_fn, report) and dumps(data); those with a REDUCED
 # configuration also take part in the test's --reduced rerun. Written into data/studies/ so that
 # experiments.available() lists only the experiments above.
+#   agreement:    subject-verb agreement over distances (book/agreement.md; ~1 CPU-min)
 #   connectivity: what trained networks remember (book/gated.md; ~6 CPU-min)
 #   regularizer:  Pascanu's regulariser on the adding problem (book/clipping.md; ~1.5 CPU-min)
-STUDIES = {"connectivity": "bpttlib.memorization", "regularizer": "bpttlib.regularizer_study"}
+STUDIES = {"agreement": "bpttlib.agreement", "connectivity": "bpttlib.memorization",
+           "regularizer": "bpttlib.regularizer_study"}
 STUDY_DATA = ROOT / "src" / "bpttlib" / "data" / "studies"
 
 

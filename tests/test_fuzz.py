@@ -43,6 +43,7 @@ from bpttlib import (
     gradcheck,
     jacobians,
     leaky,
+    latching,
     losses,
     matrices,
     orthogonal,
@@ -410,6 +411,16 @@ CASES = [
          {"params": "rnn_params", "trace": "trace", "alpha": "real"}),
     Case(orthogonal.orthogonality_error, lambda r: dict(W=r.standard_normal((3, 3))),
          {"W": "array"}, frozenset({"inf"})),
+    # latching
+    Case(latching.fixed_points, lambda r: dict(w=float(r.uniform(-10, 10)), b=float(r.uniform(-5, 5))),
+         {"w": "real", "b": "real", "tol": POS}),
+    Case(latching.trajectory, lambda r: dict(w=float(r.uniform(0.5, 10)), b=-2.0, x0=0.5, steps=8),
+         {"w": "real", "b": "real", "x0": "real", "steps": "int"}),
+    Case(latching.noisy_final_states, lambda r: dict(w=8.0, b=-4.0, x0=0.0, steps=5, noise=0.1,
+                                                     n=3, seed=1),
+         {"w": "real", "b": "real", "x0": "real", "steps": "int", "noise": POS, "n": "int",
+          "seed": "int"}),
+    Case(latching.bifurcation_biases, lambda r: dict(w=float(r.uniform(4.5, 20))), {"w": "real"}),
     # tasks
     Case(tasks.adding_problem, lambda r: dict(n=2, T=6, seed=1),
          {"n": "int", "T": "int", "seed": "int"}),
@@ -417,6 +428,10 @@ CASES = [
          {"n": "int", "T": "int", "seed": "int"}),
     Case(tasks.agreement_task, lambda r: dict(n=2, T=5, seed=1, attractors=True),
          {"n": "int", "T": "int", "seed": "int"}),
+    Case(tasks.agreement_task, lambda r: dict(n=2, T=6, seed=1, match=0.8, n_attractors=2),
+         {"n": "int", "T": "int", "seed": "int", "match": "real", "n_attractors": "int"}),
+    Case(tasks.agreement_recency, lambda r: dict(xs=tasks.agreement_task(3, 6, seed=2)[0]),
+         {"xs": "array"}),
     Case(tasks.copy_baseline, lambda r: dict(T=5), {"T": "int"}),
     Case(tasks.many_to_one, lambda r: dict(targets=r.standard_normal((3, 1)), T=4),
          {"targets": "array", "T": "int"}),
@@ -705,8 +720,10 @@ def test_every_case_is_valid_without_mutation():
 
 def test_cases_cover_the_kernel_modules():
     modules = {c.fn.__module__ for c in CASES}
-    for m in ("rnn", "rtrl", "gated", "jacobians", "clipping", "train", "gradcheck", "tasks",
-              "skip", "losses", "activations", "matrices", "seeds", "experiments", "params"):
+    for m in ("rnn", "rtrl", "truncated", "regularizer", "gated", "jacobians", "latching",
+              "clipping", "train", "gradcheck", "tasks", "skip", "leaky", "esn", "orthogonal",
+              "connectivity", "losses", "activations", "matrices", "seeds", "experiments",
+              "params"):
         assert f"bpttlib.{m}" in modules or m == "train", m
     assert len({c.fn for c in CASES}) >= 60
 

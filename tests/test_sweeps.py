@@ -219,3 +219,53 @@ def test_cliff_alignment_is_curvature_alignment_along_the_line():
         sweeps.cliff_alignment([0.0])
     with pytest.raises(ValueError, match="bracket:"):
         sweeps.cliff_alignment([0.1], bracket=(8.0, 4.0))
+# ---- the slides' sentence and the latching data ------------------------------------------------
+
+def test_sentence_sweep_is_the_product_of_the_step_jacobians():
+    from bpttlib import jacobians, rnn, sweeps
+
+    data = sweeps.sentence_sweep([0.8, 1.6], n_hidden=6, seed=2)
+    assert len(sweeps.SENTENCE) == 15 and data.t.tolist() == list(range(3, 16))
+    assert data.step_norms.shape == data.product_norms.shape == data.bound.shape == (2, 13)
+    xs = sweeps.sentence_embedding(8, seed=2)
+    assert xs.shape == (15, 8) and np.array_equal(xs[6], xs[11])       # "was" twice
+    for i, rho in enumerate((0.8, 1.6)):
+        p = rnn.init(8, 6, 1, spectral_radius=rho, seed=2)
+        tr = rnn.forward(p, xs)
+        J = jacobians.step_jacobians(p, tr)
+        P = np.linalg.multi_dot(J[14:1:-1])
+        assert_allclose(data.product_norms[i, -1], np.linalg.norm(P, 2), rtol=1e-12)
+        assert_allclose(data.step_norms[i], np.linalg.norm(J[2:], 2, axis=(1, 2)), rtol=1e-12)
+    assert np.all(data.product_norms <= data.bound * (1 + 1e-12))
+
+
+def test_sentence_sweep_prefixes_match_product_norms():
+    from bpttlib import jacobians, rnn, sweeps
+
+    data = sweeps.sentence_sweep([1.1], n_hidden=5, k=4, seed=1)
+    p = rnn.init(8, 5, 1, spectral_radius=1.1, seed=1)
+    tr = rnn.forward(p, sweeps.sentence_embedding(8, seed=1))
+    expected = [jacobians.product_norms(p, tr, t)[4] for t in range(5, 16)]
+    assert_allclose(data.product_norms[0], expected, rtol=1e-9)
+
+
+def test_latching_data_holds_the_map_and_the_trajectories():
+    from bpttlib import latching, sweeps
+
+    data = sweeps.latching_data(8.0, -4.0, [3.0, 0.1], steps=10, n=11)
+    assert data.x.shape == data.f.shape == (11,)
+    assert data.states.shape == data.log10_gain.shape == (2, 11)
+    assert_allclose(data.states[1], latching.trajectory(8.0, -4.0, 0.1, steps=10).x, rtol=0)
+    assert data.fixed.x.size == 3
+
+
+@pytest.mark.parametrize("call, exc, name", [
+    (lambda: __import__("bpttlib.sweeps").sweeps.sentence_sweep([1.0], k=15), ValueError, "k"),
+    (lambda: __import__("bpttlib.sweeps").sweeps.sentence_sweep([[1.0]]), ValueError, "radii"),
+    (lambda: __import__("bpttlib.sweeps").sweeps.sentence_embedding(0), ValueError, "n_in"),
+    (lambda: __import__("bpttlib.sweeps").sweeps.latching_data(1.0, 0.0, [[1.0]]), ValueError,
+     "starts"),
+])
+def test_sentence_and_latching_errors(call, exc, name):
+    with pytest.raises(exc, match=rf"^{name}"):
+        call()

@@ -241,3 +241,65 @@ def test_probe_is_what_the_decay_kernels_run_on(cell):
 def test_probe_rejects_bad_input(kwargs, exc, word):
     with pytest.raises(exc, match=word):
         tasks.probe(**kwargs)
+
+
+# ---- agreement: match, n_attractors and the recency heuristic -----------------------------------
+
+def test_agreement_defaults_unchanged_by_the_new_options():
+    a = tasks.agreement_task(50, 9, seed=3)
+    b = tasks.agreement_task(50, 9, seed=3, attractors=True, match=None, n_attractors=None)
+    assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
+
+
+@pytest.mark.parametrize("match", [0.0, 0.8, 1.0])
+def test_agreement_match_sets_how_often_nouns_agree(match):
+    xs, subject = tasks.agreement_task(4000, 12, seed=2, match=match)
+    tokens = xs.argmax(-1)[1:-1]
+    noun = tokens <= 3
+    agrees = (tokens % 2 == subject[None, :])[noun]
+    assert abs(agrees.mean() - match) < 0.02
+    plain = tasks.agreement_task(4000, 12, seed=2)[0].argmax(-1)[1:-1]
+    assert ((plain <= 3) == noun).all()        # the same slots hold nouns
+    guess, _ = tasks.agreement_recency(xs)
+    has_noun = noun.any(axis=0)
+    assert abs(np.mean(guess[has_noun] == subject[has_noun]) - match) < 0.03
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 10])
+def test_agreement_exact_attractor_count(k):
+    xs, subject = tasks.agreement_task(500, 12, seed=4, n_attractors=k)
+    _, count = tasks.agreement_recency(xs)
+    assert (count == k).all()
+    tokens = xs.argmax(-1)
+    assert (tokens[0] == subject).all() and (tokens[-1] == 7).all()
+    assert_allclose(xs.sum(-1), 1.0, rtol=0, atol=0)
+
+
+def test_agreement_recency_matches_a_loop():
+    xs, subject = tasks.agreement_task(300, 10, seed=8)
+    guess, count = tasks.agreement_recency(xs)
+    tokens = xs.argmax(-1)
+    for j in range(300):
+        nouns = [t for t in tokens[1:-1, j] if t in (2, 3)]
+        assert guess[j] == ((nouns[-1] - 2) if nouns else tokens[0, j])
+        assert count[j] == sum(t - 2 != subject[j] for t in nouns)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(match=1.5), ValueError, "match"),
+    (dict(match="x"), TypeError, "match"),
+    (dict(n_attractors=8), ValueError, "n_attractors"),
+    (dict(n_attractors=-1), ValueError, "n_attractors"),
+    (dict(n_attractors=1.0), TypeError, "n_attractors"),
+    (dict(match=0.5, attractors=False), ValueError, "attractors"),
+])
+def test_agreement_option_errors(kwargs, exc, name):
+    with pytest.raises(exc, match=rf"^{name}"):
+        tasks.agreement_task(3, 9, **kwargs)
+
+
+def test_agreement_recency_errors():
+    with pytest.raises(ValueError, match=r"^xs"):
+        tasks.agreement_recency(np.zeros((5, 3, 4)))
+    with pytest.raises(ValueError, match=r"^xs"):
+        tasks.agreement_recency(np.zeros((5, 8)))

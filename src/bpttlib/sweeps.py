@@ -19,11 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import activations as _activations
 from . import esn as _esn
 from . import gated as _gated
 from . import jacobians as _jacobians
 from . import leaky as _leaky
+from . import latching as _latching
 from . import params as _params
 from . import rnn as _rnn
 from . import rtrl as _rtrl
@@ -47,6 +49,12 @@ __all__ = [
     "memory_capacity_sweep",
     "CONNECTIVITY_CURVE",
     "connectivity_rows",
+    "SENTENCE",
+    "SentenceSweep",
+    "sentence_embedding",
+    "sentence_sweep",
+    "LatchingData",
+    "latching_data",
 ]
 
 
@@ -755,3 +763,150 @@ def connectivity_rows(study, task, T, *, models=("rnn", "lstm", "gru")):
             labels.append((model, stage))
             rows.append(np.median(logs, axis=0))
     return labels, np.array(rows)
+# ---- the lecture slides' sentence and the latching dilemma (book/vanishing-exploding.md) ---------
+
+#: The 15-word sentence of the lecture slides, one word per step.
+SENTENCE = ("The", "brown", "and", "black", "dog,", "which", "was", "playing", "with", "the",
+            "cat,", "was", "a", "german", "shepherd")
+
+
+@dataclass(frozen=True)
+class SentenceSweep:
+    """∂h₁₅/∂h₂ on :data:`SENTENCE` over spectral radii (see :func:`sentence_sweep`).
+
+    Attributes
+    ----------
+    radii : numpy.ndarray, shape (S,)
+        Spectral radii ``ρ(W_s)``.
+    t : numpy.ndarray of int, shape (K,)
+        The steps ``t = k + 1 … 15`` of the factors (``K = 15 − k``).
+    step_norms : numpy.ndarray, shape (S, K)
+        ``‖J_t‖₂``, one factor each.
+    product_norms : numpy.ndarray, shape (S, K)
+        ``‖∂h_t/∂h_k‖₂ = ‖J_t ⋯ J_{k+1}‖₂``, the running product.
+    bound : numpy.ndarray, shape (S, K)
+        ``(γ σ_max(W_s))^{t−k}``.
+    k : int
+        The early step (2: "brown").
+    """
+
+    radii: np.ndarray
+    t: np.ndarray
+    step_norms: np.ndarray
+    product_norms: np.ndarray
+    bound: np.ndarray
+    k: int
+
+
+def sentence_embedding(n_in: int = 8, *, seed: int = 0) -> np.ndarray:
+    """The inputs ``x_t`` (eq-rnn-state) of :data:`SENTENCE`, shape ``(15, n_in)``: one random
+    vector per distinct word (``default_rng([seed, 15])``), a stand-in for a learned embedding;
+    repeated words ("the", "was") repeat their row."""
+    n_in = _checks.check_size(n_in, "n_in")
+    seed = _checks.check_seed(seed)
+    vocab = sorted({w.lower() for w in SENTENCE})
+    table = np.random.default_rng([seed, 15]).standard_normal((len(vocab), n_in))
+    return table[[vocab.index(w.lower()) for w in SENTENCE]]
+
+
+def sentence_sweep(radii: Sequence[float], *, k: int = 2, n_hidden: int = 32, n_in: int = 8,
+                   seed: int = 0, activation: str = "tanh") -> SentenceSweep:
+    """The Jacobian product ``∂h₁₅/∂h_k`` of a tanh RNN reading :data:`SENTENCE`.
+
+    Parameters
+    ----------
+    radii : sequence of float, length S
+        Spectral radii of the Gaussian ``W_s`` (:func:`bpttlib.rnn.init`, same ``seed``).
+    k : int, optional
+        The early step, ``1 ≤ k ≤ 14`` (default 2, "brown").
+    n_hidden, n_in : int, optional
+        ``H`` and the size of the seeded word embedding.
+    seed : int, optional
+        Seeds the network and the embedding (one vector per distinct word).
+    activation : str, optional
+
+    Returns
+    -------
+    SentenceSweep
+
+    Notes
+    -----
+    eq-jacobian-product ``∂h₁₅/∂h_k = J₁₅ J₁₄ ⋯ J_{k+1}`` with the step Jacobians
+    eq-step-jacobian, and the bound eq-jacobian-bound for every prefix.
+    """
+    radii = check_ndim(as_float_array(radii, "radii"), "radii", (1,), "(S,)")
+    k = _checks.check_int(k, "k", minimum=1)
+    if k > len(SENTENCE) - 1:
+        raise ValueError(f"k: expected 1 <= k <= {len(SENTENCE) - 1}, got {k}")
+    xs = sentence_embedding(n_in, seed=seed)
+    ts = np.arange(k + 1, len(SENTENCE) + 1)
+    steps, products, bounds = [], [], []
+    for rho in radii:
+        params = _rnn.init(n_in, n_hidden, 1, spectral_radius=float(rho), seed=seed)
+        trace = _rnn.forward(params, xs, activation=activation)
+        J = _jacobians.step_jacobians(params, trace, activation=activation)  # J[t-1] = J_t
+        P = np.eye(params.W_s.shape[0])
+        step_row, prod_row = [], []
+        for t in ts:
+            P = J[t - 1] @ P
+            step_row.append(np.linalg.norm(J[t - 1], 2))
+            prod_row.append(np.linalg.norm(P, 2))
+        steps.append(step_row)
+        products.append(prod_row)
+        bounds.append(_jacobians.jacobian_bound(params, ts, k, activation=activation))
+    return SentenceSweep(radii=radii, t=ts, step_norms=np.array(steps),
+                         product_norms=np.array(products), bound=np.array(bounds), k=k)
+
+
+@dataclass(frozen=True)
+class LatchingData:
+    """What :func:`latching_data` computes: ``w, b``; the map ``f (N,)`` at the states
+    ``x (N,)``; its ``fixed`` points (:class:`bpttlib.latching.FixedPoints`); and from each of
+    the ``starts (R,)`` the ``states (R, steps + 1)`` and ``log10_gain (R, steps + 1)``,
+    ``log10 |∂x_t/∂x_0|``."""
+
+    w: float
+    b: float
+    x: np.ndarray
+    f: np.ndarray
+    fixed: object
+    starts: np.ndarray
+    states: np.ndarray
+    log10_gain: np.ndarray
+
+
+def latching_data(w: float, b: float, starts: Sequence[float], *, steps: int = 40,
+                  x_range: tuple[float, float] | None = None, n: int = 401) -> LatchingData:
+    """Everything the latching figure draws, for one ``(w, b)``.
+
+    Parameters
+    ----------
+    w, b : float
+        The cliff model's weight (nonzero) and bias.
+    starts : sequence of float, length R
+        Initial states of the trajectories.
+    steps : int, optional
+    x_range : (float, float), optional
+        Where to draw the map (default: the interval that holds every fixed point, padded).
+    n : int, optional
+        Points of the map.
+
+    Returns
+    -------
+    LatchingData
+
+    Notes
+    -----
+    eq-cliff-model, its fixed points and ``∂x_t/∂x_0`` (eq-jacobian-product for one unit).
+    """
+    fixed = _latching.fixed_points(w, b)
+    starts = check_ndim(as_float_array(starts, "starts"), "starts", (1,), "(R,)")
+    if x_range is None:
+        x_range = (min(b, b + w) - 1.0, max(b, b + w) + 1.0)
+    n = _checks.check_size(n, "n", minimum=2)
+    x = np.linspace(float(x_range[0]), float(x_range[1]), n)
+    runs = [_latching.trajectory(w, b, s, steps=steps) for s in starts]
+    return LatchingData(w=float(w), b=float(b), x=x,
+                        f=float(w) * _activations.sigmoid.value(x) + float(b), fixed=fixed,
+                        starts=starts, states=np.array([r.x for r in runs]),
+                        log10_gain=np.array([r.log10_gain for r in runs]))

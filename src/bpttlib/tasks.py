@@ -25,6 +25,7 @@ __all__ = [
     "COPY_DELIMITER",
     "agreement_task",
     "AGREEMENT_TOKENS",
+    "agreement_recency",
     "many_to_one",
     "Task",
     "TASKS",
@@ -173,7 +174,7 @@ def copy_baseline(T):
     return _COPY_LENGTH * math.log(COPY_SYMBOLS) / (T + 2 * _COPY_LENGTH)
 
 
-def agreement_task(n, T, *, seed=0, attractors=True):
+def agreement_task(n, T, *, seed=0, attractors=True, match=None, n_attractors=None):
     """A toy subject–verb agreement task: remember the number of the first token.
 
     Parameters
@@ -188,6 +189,16 @@ def agreement_task(n, T, *, seed=0, attractors=True):
         If true (default), distractors include singular and plural nouns (independent of
         the subject), so "agree with the most recent noun" is right only half the time.
         If false, distractors are adjectives, adverbs and prepositions only.
+    match : float, optional
+        With nouns among the distractors: the probability that a noun has the subject's number
+        (each noun independently), as in text, where the nouns between a subject and its verb
+        mostly agree with it. ``None`` (default) keeps nouns independent of the subject and
+        draws exactly as before this option existed.
+    n_attractors : int, optional
+        Exactly this many *attractors* (nouns of the number opposite to the subject's) at
+        distinct random distractor slots, ``0 ≤ n_attractors ≤ T − 2``; every other noun then
+        has the subject's number. Drawn after the rest, so the other tokens are those of the
+        same call without it. ``None`` (default): no constraint.
 
     Returns
     -------
@@ -203,13 +214,22 @@ def agreement_task(n, T, *, seed=0, attractors=True):
     -----
     The answer depends only on a token ``T − 1`` steps back, so the gradient that teaches
     it has to cross the whole sequence (eq-grad-decay). Guessing gives a cross-entropy of
-    ``log 2`` and an accuracy of 1/2.
+    ``log 2`` and an accuracy of 1/2. With ``match = p``, "agree with the most recent noun"
+    (sequential recency, :func:`agreement_recency`) is right with probability ``p`` on a
+    sequence with a noun; with ``n_attractors ≥ 1`` the subject is the only reliable cue.
+
+    Raises
+    ------
+    ValueError
+        If ``match`` is outside ``[0, 1]``, ``n_attractors`` outside ``[0, T − 2]``, or either
+        is given with ``attractors=False`` (no nouns to set).
     """
     n = _checks.check_size(n, "n")
     T = _checks.check_size(T, "T", minimum=3)
     _checks.check_entries("n", T * n * len(AGREEMENT_TOKENS), f"xs (T, n, 8) with T={T}, n={n}")
     if not isinstance(attractors, (bool, np.bool_)):
         raise TypeError(f"attractors: expected a bool, got {type(attractors).__name__}")
+    match, n_attractors = _agreement_options(T, attractors, match, n_attractors)
     rng = np.random.default_rng(_checks.check_seed(seed))
     subject = rng.integers(0, 2, size=n)
     low = 2 if attractors else 4
@@ -217,8 +237,74 @@ def agreement_task(n, T, *, seed=0, attractors=True):
     tokens[0] = subject
     tokens[1:-1] = rng.integers(low, 7, size=(T - 2, n))
     tokens[-1] = len(AGREEMENT_TOKENS) - 1
+    if match is not None or n_attractors is not None:
+        _set_noun_numbers(tokens, subject, rng, match, n_attractors)
     xs = np.eye(len(AGREEMENT_TOKENS))[tokens]
     return xs, subject.astype(np.int64)
+
+
+def _agreement_options(T, attractors, match, n_attractors):
+    """Validate ``match`` and ``n_attractors`` of :func:`agreement_task`."""
+    if match is not None:
+        match = _checks.check_real(match, "match")
+        if not 0.0 <= match <= 1.0:
+            raise ValueError(f"match: expected a probability in [0, 1], got {match}")
+    if n_attractors is not None:
+        n_attractors = _checks.check_int(n_attractors, "n_attractors", minimum=0)
+        if n_attractors > T - 2:
+            raise ValueError(f"n_attractors: expected at most T - 2 = {T - 2} (the distractor "
+                             f"slots), got {n_attractors}")
+    if not attractors and (match is not None or n_attractors is not None):
+        raise ValueError("attractors: match and n_attractors set the numbers of nouns, which "
+                         "need attractors=True, got attractors=False")
+    return match, n_attractors
+
+
+def _set_noun_numbers(tokens, subject, rng, match, n_attractors):
+    """Give the distractor nouns of ``tokens (T, n)`` their numbers, in place."""
+    inner = tokens[1:-1]
+    noun = inner <= 3
+    if match is not None:  # each noun agrees with the subject with probability `match`
+        agrees = rng.random(inner.shape) < match
+        inner[noun] = np.where(agrees, 2 + subject, 3 - subject)[noun]
+    if n_attractors is not None:
+        inner[noun] = np.broadcast_to(2 + subject, inner.shape)[noun]  # all nouns agree ...
+        slots = np.argsort(rng.random(inner.shape), axis=0)[:n_attractors]  # ... but these
+        inner[slots, np.arange(inner.shape[1])] = 3 - subject
+
+
+def agreement_recency(xs):
+    """The verb class that *sequential recency* predicts: the number of the last noun.
+
+    Parameters
+    ----------
+    xs : array_like, shape (T, n, 8)
+        One-hot sequences of :func:`agreement_task`.
+
+    Returns
+    -------
+    guess : numpy.ndarray of int64, shape (n,)
+        0 or 1: the number of the last noun before the verb (the subject when there is none).
+    attractors : numpy.ndarray of int64, shape (n,)
+        How many distractor nouns have the number opposite to the subject's.
+
+    Notes
+    -----
+    The heuristic of Linzen et al. (2016): agree with the most recent noun. It is right on
+    every sequence without attractors and wrong whenever the last noun is one.
+    """
+    xs = _checks.as_float_array(xs, "xs")
+    _checks.check_ndim(xs, "xs", (3,), f"(T, n, {len(AGREEMENT_TOKENS)})")
+    if xs.shape[-1] != len(AGREEMENT_TOKENS) or xs.shape[0] < 3:
+        raise ValueError(f"xs: expected shape (T, n, {len(AGREEMENT_TOKENS)}) with T >= 3, "
+                         f"got {_checks.shape_str(xs.shape)}")
+    tokens = xs.argmax(-1)
+    subject = tokens[0] % 2
+    number = np.where(tokens[:-1] <= 3, tokens[:-1] % 2, -1)      # -1: not a noun
+    last = np.where(number >= 0, np.arange(len(number))[:, None], -1).max(axis=0)
+    guess = number[last, np.arange(number.shape[1])]
+    attractors = ((number[1:] >= 0) & (number[1:] != subject)).sum(axis=0)
+    return guess.astype(np.int64), attractors.astype(np.int64)
 
 
 def many_to_one(targets, T):

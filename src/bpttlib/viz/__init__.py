@@ -12,8 +12,8 @@ without display math does not load MathJax. One module per part of the book:
 - ``_style``: the registered plotly template, the palette, axis titles and labels;
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
 - ``lines``: line figures and the slider over curves; ``unrolled``, ``rtrl``: Part I;
-- ``jacobians``, ``decay``: Part II; ``truncation``, ``clipping``, ``gated``,
-  ``experiments``, ``diagrams``, ``connectivity``, ``remedies``: Part III.
+- ``jacobians``, ``decay``, ``latching``, ``language``: Part II; ``truncation``, ``clipping``,
+  ``gated``, ``experiments``, ``diagrams``, ``connectivity``, ``remedies``: Part III.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from .gated import (GATED_MODELS, cell_path_figure, gated_decay_figure, gated_de
                     gated_decay_traces, skip_figure, skip_layout, skip_traces)
 from .jacobians import (POWER_W_RANGE, activation_figure, power_figure, power_layout,
                         power_traces)
+from .language import agreement_figure
+from .latching import latching_figure, sentence_figure
 from .lines import compare_slider_figure, curve_traces, lines_figure, slider_figure
 from .rtrl import rtrl_cost_figure
 from .remedies import leaky_decay_figure, memory_capacity_figure, orthogonality_figure
@@ -54,6 +56,7 @@ __all__ = [
     "DecayGrid", "decay_grid", "decay_grid_figure", "DECAY_DIGITS", "DecayLine", "decay_line",
     "float64_limit_marks", "notes_annotation", "decay_figure", "decay_curve_figure",
     "decay_curve_traces", "decay_curve_layout", "by_lag_figure",
+    "latching_figure", "sentence_figure", "agreement_figure",
     # Part III
     "TruncationSweep", "truncation_sweep", "RECURRENT_FIELDS", "truncation_traces",
     "truncation_sweep_traces", "truncation_layout", "truncation_figure", "reach_figure",
