@@ -1,14 +1,18 @@
 """Every page of the built book, opened in headless Chromium with the network cut.
 
 Per page: as many plotly figures drawn as the executed notebook shows, every equation typeset
-by the local MathJax (no raw TeX left), no console errors, no request leaving 127.0.0.1. On a
-page with a kernel-free plotly slider, moving it changes the plotted data (and the repaint time
-is printed). Screenshots go to ``_build/screenshots/``.
+by the local MathJax (no raw TeX left), no console errors, no request leaving 127.0.0.1, and a
+cold load (fresh context, no cache) transfers at most 3 MB. On a page with a kernel-free plotly
+slider, moving it changes the plotted data (and the repaint time is printed). Every trace type
+of every figure is in the shipped plotly.js bundle. Screenshots go to ``_build/screenshots/``.
+Ready time and repaint are measured by ``benchmarks/bench_browser.py``, never asserted here.
 """
 
 from __future__ import annotations
 
 import shutil
+import json
+import re
 from urllib.parse import urlparse
 
 import pytest
@@ -19,6 +23,8 @@ pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "_build" / "screenshots"
+#: Bytes a cold load of any page may transfer (HTML, CSS, scripts, fonts: everything).
+MAX_COLD_BYTES = 3_000_000
 # The flags this machine's closed network needs (no background connections at start-up).
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,6 +42,45 @@ SETTLE_JS = """async () => {
     await new Promise(r => setTimeout(r, 50));
   }
 }"""
+
+# Added before any page script runs (``context.add_init_script``): records in
+# ``window.__gttReady`` the time since navigation start (ms) at which every figure is drawn and
+# every equation typeset -- the moment a reader can use the page.
+READY_INIT_JS = """(() => {
+  let observer = null;
+  const check = () => {
+    if (window.__gttReady !== undefined || document.readyState === 'loading') return;
+    const want = document.querySelectorAll('script.gtt-plotly-data').length;
+    const drawn = document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length;
+    if (drawn < want) return;
+    const math = document.querySelectorAll('.math, span.math, div.math');
+    for (const el of math) { if (!el.querySelector('mjx-container')) return; }
+    window.__gttReady = performance.now();
+    if (observer) observer.disconnect();
+  };
+  observer = new MutationObserver(check);
+  observer.observe(document, {subtree: true, childList: true, attributes: true,
+                              attributeFilter: ['data-gtt-rendered']});
+  document.addEventListener('DOMContentLoaded', check);
+  window.addEventListener('load', check);
+})();"""
+
+# Bytes a cold page load transfers: every finished response's body and headers (the local
+# server sends no compression, so this is what a reader's browser downloads).
+def count_bytes(page):
+    """Start counting the bytes ``page`` receives; returns a function giving the total so far."""
+    done = []
+    page.on("requestfinished", lambda r: done.append(r))
+
+    def total():
+        size = 0
+        for r in done:
+            s = r.sizes()
+            size += s["responseBodySize"] + s["responseHeadersSize"]
+        return size
+
+    return total
+
 
 MATH_JS = """() => {
   const math = [...document.querySelectorAll('.math, span.math, div.math')];
@@ -91,9 +136,12 @@ def browser_pages(book):
             page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            transferred = count_bytes(page)
             page.goto(f"{server.url}/{page_name}.html", wait_until="load")
             page.evaluate(SETTLE_JS)
+            page.wait_for_load_state("networkidle")  # late font loads count too
             info = {
+                "bytes": transferred(),
                 "external": external,
                 "errors": errors,
                 "failed": failed,
@@ -167,6 +215,32 @@ def test_every_plotly_figure_is_drawn(book, browser_pages, page_name):
     expected = shown_plotly_outputs(book, page_name)
     assert info["figure_divs"] == expected
     assert info["figures"] == expected
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_a_cold_page_load_transfers_at_most_3_mb(browser_pages, page_name):
+    size = browser_pages[page_name]["bytes"]
+    print(f"{page_name}: {size / 1e6:.2f} MB on a cold load")
+    assert 0 < size <= MAX_COLD_BYTES, f"{size / 1e6:.2f} MB"
+
+
+def _figures_in(html: str) -> list[dict]:
+    blobs = re.findall(r'<script type="application/json" class="gtt-plotly-data"[^>]*>(.*?)</script>',
+                       html, flags=re.S)
+    return [json.loads(b.replace("<\\/", "</")) for b in blobs]
+
+
+def test_every_trace_type_of_the_book_is_in_the_shipped_bundle(book):
+    bundle = (book.html / "_static" / "vendor" / "plotly.min.js").read_text(encoding="utf-8")
+    shipped = set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', bundle))
+    used = {}
+    for page in toc_pages():
+        for fig in _figures_in((book.html / f"{page}.html").read_text(encoding="utf-8")):
+            for trace in fig.get("data", []):
+                used.setdefault(trace.get("type", "scatter"), set()).add(page)
+    assert "scatter" in used and "contour" in used  # the scan sees the figures at all
+    missing = {t: sorted(p) for t, p in used.items() if t not in shipped}
+    assert not missing, f"trace types the shipped plotly.js lacks: {missing}"
 
 
 @pytest.mark.parametrize("page_name", toc_pages())

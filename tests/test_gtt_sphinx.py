@@ -45,3 +45,108 @@ def test_figure_div_escapes_script_endings_and_keeps_height():
     payload = html.split('data-target="gtt-plotly-x">', 1)[1].rsplit("</script>", 1)[0]
     assert "</script>" not in payload
     assert json.loads(payload.replace("<\\/", "</"))["data"][0]["name"] == "</script>"
+
+
+# ---- the shipped plotly.js bundle, the shared template --------------------------------------
+
+import ast  # noqa: E402
+import hashlib  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gtt_sphinx  # noqa: E402
+from gtt_sphinx import plotly_mime  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bundle_trace_types(text: str) -> set[str]:
+    """The trace types a plotly.js bundle registers."""
+    return set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', text))
+
+
+def figure_trace_types() -> dict[str, set[str]]:
+    """Trace type -> the files that construct it (``go.<Trace>(...)`` in bpttlib and chapters)."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseTraceType
+
+    used: dict[str, set[str]] = {}
+    files = sorted((ROOT / "src" / "bpttlib").rglob("*.py")) + sorted((ROOT / "book").glob("*.md"))
+    for path in files:
+        for name in re.findall(r"\bgo\.([A-Z][A-Za-z0-9]*)\(", path.read_text(encoding="utf-8")):
+            cls = getattr(go, name, None)
+            if isinstance(cls, type) and issubclass(cls, BaseTraceType):
+                used.setdefault(cls().type, set()).add(path.name)
+    return used
+
+
+def test_the_shipped_bundle_is_the_plotly_js_of_the_python_plotly():
+    import plotly.offline
+
+    assert gtt_sphinx.plotly_js_version() == plotly.offline.get_plotlyjs_version()
+
+
+def test_the_shipped_bundle_matches_its_lock():
+    lock = dict(line.split(" ", 1) for line in
+                (gtt_sphinx.ASSETS / "plotly.lock").read_text().splitlines())
+    digest = hashlib.sha256(gtt_sphinx.plotly_js().read_bytes()).hexdigest()
+    assert digest == lock["sha256"]
+    assert lock["version"] == gtt_sphinx.plotly_js_version()
+
+
+def test_every_trace_type_the_figures_use_is_in_the_bundle():
+    used = figure_trace_types()
+    assert "scatter" in used  # the scan finds the builders' traces at all
+    missing = set(used) - bundle_trace_types(gtt_sphinx.plotly_js().read_text(encoding="utf-8"))
+    assert not missing, {t: sorted(used[t]) for t in missing}
+
+
+def test_a_figure_with_a_type_outside_the_bundle_fails_the_check():
+    # The check above can fail: a bundle without heatmap does not cover the book's figures.
+    text = gtt_sphinx.plotly_js().read_text(encoding="utf-8")
+    assert "heatmap" not in bundle_trace_types(text.replace('name:"heatmap"', 'name:"x"'))
+
+
+def test_version_banner_is_parsed_and_a_missing_one_raises():
+    assert gtt_sphinx.plotly_js_version("/**\n* plotly.js (cartesian - minified) v9.8.7\n") == "9.8.7"
+    with pytest.raises(Exception, match="no version banner"):
+        gtt_sphinx.plotly_js_version("var Plotly = {};")
+
+
+def test_the_book_template_is_stripped_and_named():
+    from bpttlib import viz  # noqa: F401  (registers the template)
+    import plotly.graph_objects as go
+    from plotly.io.json import to_json_plotly
+
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout=dict(template="gtt", title="t"))
+    figure = json.loads(to_json_plotly(fig))
+    html = figure_div(figure, "gtt-plotly-t")
+    assert 'data-template="gtt"' in html
+    payload = json.loads(html.split('data-template="gtt">', 1)[1].rsplit("</script>", 1)[0].replace("<\\/", "</"))
+    assert "template" not in payload["layout"] and payload["layout"]["title"]["text"] == "t"
+    assert payload["data"] == figure["data"]
+    shipped = plotly_mime.templates_script()
+    assert shipped.startswith("window.gttPlotlyTemplates = ")
+    assert json.loads(shipped.split("=", 1)[1].rstrip(";\n"))["gtt"] == figure["layout"]["template"]
+
+
+def test_a_foreign_template_stays_in_the_figure():
+    import plotly.graph_objects as go
+    from plotly.io.json import to_json_plotly
+
+    figure = json.loads(to_json_plotly(go.Figure(layout=dict(template="plotly_dark"))))
+    html = figure_div(figure, "gtt-plotly-d")
+    assert "data-template" not in html and '"template":' in html
+
+
+def test_icons_are_found_and_drawn_from_the_theme_bundle():
+    from gtt_sphinx import icons
+
+    html = ('<i class="fa-solid fa-bars"></i><span class="fa-brands fa-github"></span>'
+            '<i class="fa-solid fa-fw fa-magnifying-glass"></i><div class="fab"></div>')
+    wanted = icons.icons_in_html(html)
+    assert wanted == {("fas", "bars"), ("fab", "github"), ("fas", "magnifying-glass")}
+    css = icons.stylesheet(wanted, icons.theme_bundle().read_text(encoding="utf-8"))
+    assert ".fa-solid.fa-bars" in css and ".fa-brands.fa-github" in css and "<path" not in css
+    with pytest.raises(Exception, match="not in fontawesome.js"):
+        icons.stylesheet({("fas", "no-such-icon")}, icons.theme_bundle().read_text("utf-8"))
