@@ -150,3 +150,31 @@ def test_icons_are_found_and_drawn_from_the_theme_bundle():
     assert ".fa-solid.fa-bars" in css and ".fa-brands.fa-github" in css and "<path" not in css
     with pytest.raises(Exception, match="not in fontawesome.js"):
         icons.stylesheet({("fas", "no-such-icon")}, icons.theme_bundle().read_text("utf-8"))
+
+
+def test_the_theme_glyph_rules_are_stripped_and_the_rest_kept(tmp_path):
+    from gtt_sphinx import icons
+
+    css = tmp_path / "theme.css"
+    css.write_text('a{color:red}.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}'
+                   '.fa-solid{font-weight:900}.fa-x:after{content:"\\f00d"}b{margin:0}')
+    assert icons.strip_glyph_rules(css) > 0
+    assert css.read_text() == "a{color:red}.fa-solid{font-weight:900}b{margin:0}"
+    assert icons.strip_glyph_rules(tmp_path / "missing.css") == 0
+
+
+@pytest.mark.parametrize("body, kept", [("<p>text</p>", False),
+                                        ('<div class="sd-tab-set">', True)])
+def test_sphinx_design_assets_only_on_pages_that_use_it(body, kept):
+    from types import SimpleNamespace
+
+    from gtt_sphinx import drop_unused_design_assets
+
+    css = [SimpleNamespace(filename="_static/sphinx-design.min.css"),
+           SimpleNamespace(filename="_static/basic.css")]
+    js = [SimpleNamespace(filename="_static/design-tabs.js"), SimpleNamespace(filename="x.js")]
+    context = {"body": body, "css_files": css, "script_files": js}
+    drop_unused_design_assets(None, "p", "page.html", context, None)
+    assert len(context["css_files"]) == (2 if kept else 1)
+    assert len(context["script_files"]) == (2 if kept else 1)
+    assert context["css_files"][-1].filename == "_static/basic.css"
