@@ -4,7 +4,7 @@ Serves ``_build/html`` (builds the book with ``make book`` only if it is missing
 with every non-local request blocked, and per page of ``_toc.yml`` reports
 
 - **bytes**: everything transferred by one cold load (fresh browser context, no cache), counted
-  until the network is idle after the page is ready (late font loads included);
+  until no request has started or ended for 750 ms after the page is ready (late fonts count);
 - **ready**: navigation start -> every figure drawn and every equation typeset, median (and
   range) over ``--loads`` cold loads;
 - **repaint**: for each kernel-free slider / dropdown of each figure, the median time of one step
@@ -102,7 +102,6 @@ def load_once(browser, url):
     counter = count_bytes(page)
     page.goto(url, wait_until="load")
     page.wait_for_function("() => window.__gttReady !== undefined", timeout=60_000)
-    page.wait_for_load_state("networkidle")
     ready = page.evaluate("() => window.__gttReady")
     return counter(), ready, page, context
 

@@ -10,7 +10,8 @@
   ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there; Sphinx loads it only
   on pages with math, and ``mathjax3_config`` loads only the components the book needs).
 - Replaces the theme's 1.5 MB Font Awesome script by ``_static/gtt-icons.css`` (the icons the
-  pages use, :mod:`gtt_sphinx.icons`) and keeps the search index off every page but the search
+  pages use, :mod:`gtt_sphinx.icons`), its solid icon font by a subset (the glyphs its
+  stylesheets name, ``assets/fa-solid-900.woff2``, ``tools/vendor-icon-font.py``) and keeps the search index off every page but the search
   page (``templates/layout.html``), and sphinx-design's stylesheet off pages that use none of it.
 
 Both are copied *after* the build, into the output only: Jupyter Book adds every ``*.js`` of a
@@ -75,6 +76,11 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     if not (target / "tex-chtml.js").is_file():
         shutil.copytree(mathjax_tree(), target, dirs_exist_ok=True)
     icons.write_stylesheet(Path(app.builder.outdir))
+    # The theme's solid icon font, subset to the glyphs its stylesheets name (156 kB -> 2 kB;
+    # tools/vendor-icon-font.py).
+    webfonts = static / "vendor" / "fontawesome" / "webfonts"
+    if webfonts.is_dir():
+        shutil.copyfile(ASSETS / "fa-solid-900.woff2", webfonts / "fa-solid-900.woff2")
 
 
 def check_plotly_version(app: Sphinx, config) -> None:

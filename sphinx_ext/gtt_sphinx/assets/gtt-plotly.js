@@ -11,7 +11,8 @@
 // - Fast slider steps. A kernel-free slider step is a plotly "restyle" of x/y (and names, text;
 //   bpttlib.viz._controls.restyle_steps); plotly answers a restyle of x/y by replotting the whole
 //   figure: every annotation, shape, contour and the slider itself. When a step only changes x,
-//   y, text, textposition or name of scatter traces (fills only if it moves every trace), and
+//   y, text, textposition or name of traces of a scatter-only figure (fills only if it moves
+//   every trace), and
 //   each axis whose coordinate it changes has a fixed range (nothing to autorange), the loader
 //   marks it execute:false (plotly's switch for running a step's command yourself) and runs it
 //   as Plotly.animate with redraw:false, which replots only those traces, then restyles the
@@ -74,6 +75,9 @@
     if (!keys.length || keys.some(function (k) {
       return !FAST_KEYS[k] || !Array.isArray(update[k]) || update[k].length !== traces.length;
     })) { return false; }
+    // plotly redraws a subplot's other trace types (contour, heatmap) from scratch after a
+    // transition but only the animated traces get drawn: scatter-only figures.
+    if (fig.data.some(function (t) { return (t.type || "scatter") !== "scatter"; })) { return false; }
     // A fill is drawn against its neighbour trace: only when the step moves every trace.
     var all = traces.length === fig.data.length;
     return traces.every(function (i) {
