@@ -80,18 +80,29 @@ def figure_trace_types() -> dict[str, set[str]]:
     return used
 
 
-def test_the_shipped_bundle_is_the_plotly_js_of_the_python_plotly():
+BUNDLES = ["plotly.min.js", "plotly-scatter.min.js"]
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_the_shipped_bundle_is_the_plotly_js_of_the_python_plotly(name):
     import plotly.offline
 
-    assert gtt_sphinx.plotly_js_version() == plotly.offline.get_plotlyjs_version()
+    text = gtt_sphinx.plotly_js(name).read_text(encoding="utf-8")
+    assert gtt_sphinx.plotly_js_version(text) == plotly.offline.get_plotlyjs_version()
 
 
-def test_the_shipped_bundle_matches_its_lock():
-    lock = dict(line.split(" ", 1) for line in
-                (gtt_sphinx.ASSETS / "plotly.lock").read_text().splitlines())
-    digest = hashlib.sha256(gtt_sphinx.plotly_js().read_bytes()).hexdigest()
-    assert digest == lock["sha256"]
-    assert lock["version"] == gtt_sphinx.plotly_js_version()
+@pytest.mark.parametrize("name", BUNDLES)
+def test_the_shipped_bundle_matches_its_lock(name):
+    lines = [line.split() for line in (gtt_sphinx.ASSETS / "plotly.lock").read_text().splitlines()]
+    sums = {words[2]: words[1] for words in lines if words[0] == "sha256"}
+    version = next(words[1] for words in lines if words[0] == "version")
+    assert hashlib.sha256(gtt_sphinx.plotly_js(name).read_bytes()).hexdigest() == sums[name]
+    assert version == gtt_sphinx.plotly_js_version()
+
+
+def test_the_scatter_bundle_holds_scatter_only():
+    text = gtt_sphinx.plotly_js("plotly-scatter.min.js").read_text(encoding="utf-8")
+    assert bundle_trace_types(text) == {"scatter"}
 
 
 def test_every_trace_type_the_figures_use_is_in_the_bundle():

@@ -4,10 +4,11 @@
 #   tools/vendor-plotly.sh            build, check, write sphinx_ext/gtt_sphinx/assets/plotly.min.js
 #   tools/vendor-plotly.sh --check    only check the vendored file against plotly.lock
 #
-# The bundle holds plotly.js's core (with the scatter trace) plus the trace types in TRACES:
-# every type a book figure uses (tests/test_gtt_sphinx.py and tests/test_browser.py fail when a
-# figure uses another; add it here and re-run). 1.2 MB instead of the full bundle's 4.8 MB (and
-# of plotly.js-cartesian-dist-min's 1.5 MB). Its version must be the plotly.js that the pinned
+# Two bundles: plotly.min.js holds plotly.js's core (with the scatter trace) plus the trace types
+# in TRACES, every type a book figure uses (tests/test_gtt_sphinx.py and tests/test_browser.py
+# fail when a figure uses another; add it here and re-run), 1.18 MB instead of the full bundle's
+# 4.8 MB (and of plotly.js-cartesian-dist-min's 1.5 MB); plotly-scatter.min.js is the core alone
+# (1.11 MB), for the pages whose figures are all scatter traces (gtt_sphinx.plotly_mime picks). Its version must be the plotly.js that the pinned
 # Python plotly bundles (plotly.offline.get_plotlyjs_version()), so figures look the same in the
 # book and in JupyterLab: the script reads that version from .venv. It is built the way
 # plotly.js builds its own partial bundles (lib/core + lib/<trace>, esbuild, iife "Plotly"),
@@ -24,12 +25,14 @@ PYTHON=${PYTHON:-.venv/bin/python}
 version=$("$PYTHON" -c "import plotly.offline as o; print(o.get_plotlyjs_version())")
 
 if [[ "${1:-}" == "--check" ]]; then
-  want=$(awk '$1 == "sha256" {print $2}' "$LOCK")
-  have=$(sha256sum "$ASSETS/plotly.min.js" | cut -d' ' -f1)
   locked=$(awk '$1 == "version" {print $2}' "$LOCK")
-  [[ "$want" == "$have" ]] || { echo "sha256 mismatch: $have, lock says $want"; exit 1; }
   [[ "$locked" == "$version" ]] || { echo "bundle $locked, Python plotly bundles $version"; exit 1; }
-  echo "ok: plotly.js $locked (scatter ${TRACES[*]}), sha256 $have"
+  for f in plotly.min.js plotly-scatter.min.js; do
+    want=$(awk -v f="$f" '$1 == "sha256" && $3 == f {print $2}' "$LOCK")
+    have=$(sha256sum "$ASSETS/$f" | cut -d' ' -f1)
+    [[ "$want" == "$have" ]] || { echo "$f: sha256 $have, lock says $want"; exit 1; }
+  done
+  echo "ok: plotly.js $locked bundles match $LOCK"
   exit 0
 fi
 
@@ -46,18 +49,27 @@ trap 'rm -rf "$tmp"' EXIT
     echo "]);"
     echo "module.exports = Plotly;"
   } > entry.js
+  echo "module.exports = require('plotly.js/lib/core');" > core.js
   # plotly.js's esbuild settings (esbuild-config.js); the maplibre stylesheet core drags in is
   # left out (no map traces).
-  node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --global-name=Plotly \
-    --define:global=window --define:define.amd=false --target=es2016 \
-    --alias:stream=stream-browserify --log-level=warning \
-    --banner:js="/** plotly.js (gtt partial bundle: scatter ${TRACES[*]} - minified) v$version | MIT license, Copyright 2012-2026 Plotly, Inc. */" \
-    --outfile=plotly.min.js
+  build() {  # entry, traces, output
+    node_modules/.bin/esbuild "$1" --bundle --minify --format=iife --global-name=Plotly \
+      --define:global=window --define:define.amd=false --target=es2016 \
+      --alias:stream=stream-browserify --log-level=warning \
+      --banner:js="/** plotly.js (gtt partial bundle: $2 - minified) v$version | MIT license, Copyright 2012-2026 Plotly, Inc. */" \
+      --outfile="$3"
+  }
+  build entry.js "scatter ${TRACES[*]}" plotly.min.js
+  build core.js "scatter" plotly-scatter.min.js
   cp node_modules/plotly.js/LICENSE plotly.LICENSE
 )
-cp "$tmp/plotly.min.js" "$ASSETS/plotly.min.js"
+cp "$tmp/plotly.min.js" "$tmp/plotly-scatter.min.js" "$ASSETS/"
 cp "$tmp/plotly.LICENSE" "$ASSETS/plotly.LICENSE"
-sum=$(sha256sum "$ASSETS/plotly.min.js" | cut -d' ' -f1)
-printf 'package plotly.js\nversion %s\ntraces scatter %s\nesbuild %s\nsha256 %s\n' \
-  "$version" "${TRACES[*]}" "$ESBUILD" "$sum" > "$LOCK"
-echo "vendored plotly.js $version (scatter ${TRACES[*]}, $(wc -c < "$ASSETS/plotly.min.js") bytes), sha256 $sum"
+{
+  printf 'package plotly.js\nversion %s\ntraces scatter %s\nesbuild %s\n' \
+    "$version" "${TRACES[*]}" "$ESBUILD"
+  for f in plotly.min.js plotly-scatter.min.js; do
+    printf 'sha256 %s %s\n' "$(sha256sum "$ASSETS/$f" | cut -d' ' -f1)" "$f"
+  done
+} > "$LOCK"
+cat "$LOCK"

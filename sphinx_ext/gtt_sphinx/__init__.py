@@ -35,9 +35,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 MATHJAX_DIST = "sphinx-mathjax-offline"
 
 
-def plotly_js() -> Path:
-    """The vendored partial plotly.js bundle (see ``tools/vendor-plotly.sh``)."""
-    path = ASSETS / "plotly.min.js"
+def plotly_js(name: str = "plotly.min.js") -> Path:
+    """A vendored partial plotly.js bundle (see ``tools/vendor-plotly.sh``)."""
+    path = ASSETS / name
     if not path.is_file():
         raise ExtensionError(f"gtt_sphinx: {path} missing: run tools/vendor-plotly.sh")
     return path
@@ -70,6 +70,7 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     vendor = static / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(plotly_js(), vendor / "plotly.min.js")
+    shutil.copyfile(plotly_js("plotly-scatter.min.js"), vendor / "plotly-scatter.min.js")
     shutil.copyfile(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
     (vendor / "gtt-template.js").write_text(plotly_mime.templates_script(), encoding="utf-8")
     target = static / "mathjax"
@@ -87,7 +88,11 @@ def check_plotly_version(app: Sphinx, config) -> None:
     """The vendored bundle must be the plotly.js that the installed Python plotly bundles."""
     import plotly.offline
 
-    shipped, wanted = plotly_js_version(), plotly.offline.get_plotlyjs_version()
+    wanted = plotly.offline.get_plotlyjs_version()
+    for name in ("plotly.min.js", "plotly-scatter.min.js"):
+        shipped = plotly_js_version(plotly_js(name).read_text(encoding="utf-8"))
+        if shipped != wanted:
+            break
     if shipped != wanted:
         raise ExtensionError(
             f"gtt_sphinx: vendored plotly.js is {shipped}, Python plotly bundles {wanted}: "

@@ -26,6 +26,8 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 # Relative to the HTML static path: Sphinx writes them as ``_static/vendor/...``.
 PLOTLY_JS = "vendor/plotly.min.js"
+#: plotly.js's core alone (scatter traces only), for pages whose figures need nothing else.
+PLOTLY_SCATTER_JS = "vendor/plotly-scatter.min.js"
 LOADER_JS = "vendor/gtt-plotly.js"
 TEMPLATE_JS = "vendor/gtt-template.js"
 DEFER = {"defer": "defer"}
@@ -108,7 +110,13 @@ class PlotlyMimeRenderer:
         digest = hashlib.sha1(
             json.dumps(figure, sort_keys=True).encode() + str(count).encode()
         ).hexdigest()[:12]
-        renderer.add_js_file("gtt-plotly-lib", PLOTLY_JS, DEFER)
+        # The smaller bundle while every figure so far is scatter-only (a later call with the
+        # same key replaces the earlier one: the page gets the bundle its figures need).
+        types = document.get("gtt_plotly_types", set()) | {
+            trace.get("type", "scatter") for trace in figure.get("data") or []}
+        document["gtt_plotly_types"] = types
+        bundle = PLOTLY_SCATTER_JS if types <= {"scatter"} else PLOTLY_JS
+        renderer.add_js_file("gtt-plotly-lib", bundle, DEFER)
         renderer.add_js_file("gtt-plotly-template", TEMPLATE_JS, DEFER)
         renderer.add_js_file("gtt-plotly-loader", LOADER_JS, DEFER)
         html = figure_div(figure, f"gtt-plotly-{digest}")
