@@ -3,7 +3,8 @@
 #   make test    unit tests, chapter execution, the book build and the browser tests
 #   make lab     JupyterLab on the chapters (.md files open as notebooks)
 #   make serve   serve _build/html on http://127.0.0.1:$(PORT)
-#   make bench   benchmarks (medians and ratios; never part of make test)
+#   make bench   benchmarks (medians and ratios; never part of make test); bench_browser.py
+#                measures the built book (_build/html) in Chromium: bytes, time to ready, repaint
 #   make experiments  the long training runs behind Part III (writes their data files)
 #   make colab   regenerate the .ipynb twins of the chapters (Colab/Binder launch targets)
 #   make clean   remove build outputs (keeps .venv; `make distclean` removes it too)

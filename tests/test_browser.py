@@ -1,14 +1,18 @@
 """Every page of the built book, opened in headless Chromium with the network cut.
 
 Per page: as many plotly figures drawn as the executed notebook shows, every equation typeset
-by the local MathJax (no raw TeX left), no console errors, no request leaving 127.0.0.1. On a
-page with a kernel-free plotly slider, moving it changes the plotted data (and the repaint time
-is printed). Screenshots go to ``_build/screenshots/``.
+by the local MathJax (no raw TeX left), no console errors, no request leaving 127.0.0.1, and a
+cold load (fresh context, no cache) transfers at most 3 MB. On a page with a kernel-free plotly
+slider, moving it changes the plotted data (and the repaint time is printed). Every trace type
+of every figure is in the shipped plotly.js bundle. Screenshots go to ``_build/screenshots/``.
+Ready time and repaint are measured by ``benchmarks/bench_browser.py``, never asserted here.
 """
 
 from __future__ import annotations
 
 import shutil
+import json
+import re
 from urllib.parse import urlparse
 
 import pytest
@@ -19,6 +23,8 @@ pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "_build" / "screenshots"
+#: Bytes a cold load of any page may transfer (HTML, CSS, scripts, fonts: everything).
+MAX_COLD_BYTES = 3_000_000
 # The flags this machine's closed network needs (no background connections at start-up).
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,6 +42,58 @@ SETTLE_JS = """async () => {
     await new Promise(r => setTimeout(r, 50));
   }
 }"""
+
+# Added before any page script runs (``context.add_init_script``): records in
+# ``window.__gttReady`` the time since navigation start (ms) at which every figure is drawn and
+# every equation typeset -- the moment a reader can use the page.
+READY_INIT_JS = """(() => {
+  let observer = null;
+  const check = () => {
+    if (window.__gttReady !== undefined || document.readyState === 'loading') return;
+    const want = document.querySelectorAll('script.gtt-plotly-data').length;
+    const drawn = document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length;
+    if (drawn < want) return;
+    const math = document.querySelectorAll('.math, span.math, div.math');
+    for (const el of math) { if (!el.querySelector('mjx-container')) return; }
+    window.__gttReady = performance.now();
+    if (observer) observer.disconnect();
+  };
+  observer = new MutationObserver(check);
+  observer.observe(document, {subtree: true, childList: true, attributes: true,
+                              attributeFilter: ['data-gtt-rendered']});
+  document.addEventListener('DOMContentLoaded', check);
+  window.addEventListener('load', check);
+})();"""
+
+# Bytes a cold page load transfers: every finished response's body and headers (the local
+# server sends no compression, so this is what a reader's browser downloads).
+def count_bytes(page):
+    """Start counting the bytes ``page`` receives; returns a function giving the total.
+
+    Calling it waits until no request has started or ended for 750 ms (at most 15 s): late
+    font loads count too. (Playwright's "networkidle" never comes on some pages here.)
+    """
+    done, events = [], []
+    page.on("request", lambda r: events.append(r))
+    page.on("requestfinished", lambda r: (done.append(r), events.append(r)))
+    page.on("requestfailed", lambda r: events.append(r))
+
+    def total():
+        quiet, seen = 0, -1
+        for _ in range(60):
+            quiet = quiet + 1 if len(events) == seen else 0
+            if quiet >= 3:
+                break
+            seen = len(events)
+            page.wait_for_timeout(250)
+        size = 0
+        for r in done:
+            s = r.sizes()
+            size += s["responseBodySize"] + s["responseHeadersSize"]
+        return size
+
+    return total
+
 
 MATH_JS = """() => {
   const math = [...document.querySelectorAll('.math, span.math, div.math')];
@@ -56,6 +114,12 @@ SLIDER_JS = """async ({index}) => {
   const before = JSON.stringify(gd.data.map(t => t.y));
   return {before, active: gd.layout.sliders[0].active, n: gd.layout.sliders[0].steps.length};
 }"""
+
+
+FAST_JS = """() => [...document.querySelectorAll('.gtt-plotly')]
+  .filter(gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length
+                && gd.data.every(t => (t.type || 'scatter') === 'scatter'))
+  .map(gd => gd.dataset.gttFastSteps || '0/?')"""
 
 
 def _launch(playwright):
@@ -91,9 +155,11 @@ def browser_pages(book):
             page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            transferred = count_bytes(page)
             page.goto(f"{server.url}/{page_name}.html", wait_until="load")
             page.evaluate(SETTLE_JS)
             info = {
+                "bytes": transferred(),
                 "external": external,
                 "errors": errors,
                 "failed": failed,
@@ -102,6 +168,8 @@ def browser_pages(book):
                     ".filter(gd => gd.querySelector('.main-svg')).length"
                 ),
                 "figure_divs": page.locator(".gtt-plotly").count(),
+                # Per figure with a slider: "fast/all" steps the loader runs without a replot.
+                "fast_steps": page.evaluate(FAST_JS),
                 "math": page.evaluate(MATH_JS),
             }
             page.screenshot(path=str(SHOTS / f"{page_name.replace('/', '_')}.png"), full_page=True)
@@ -170,6 +238,37 @@ def test_every_plotly_figure_is_drawn(book, browser_pages, page_name):
 
 
 @pytest.mark.parametrize("page_name", toc_pages())
+def test_a_cold_page_load_transfers_at_most_3_mb(browser_pages, page_name):
+    size = browser_pages[page_name]["bytes"]
+    print(f"{page_name}: {size / 1e6:.2f} MB on a cold load")
+    assert 0 < size <= MAX_COLD_BYTES, f"{size / 1e6:.2f} MB"
+
+
+def _figures_in(html: str) -> list[dict]:
+    blobs = re.findall(r'<script type="application/json" class="gtt-plotly-data"[^>]*>(.*?)</script>',
+                       html, flags=re.S)
+    return [json.loads(b.replace("<\\/", "</")) for b in blobs]
+
+
+def test_every_trace_type_of_the_book_is_in_the_bundle_its_page_loads(book):
+    used, missing = set(), {}
+    for page in toc_pages():
+        html = (book.html / f"{page}.html").read_text(encoding="utf-8")
+        figures = _figures_in(html)
+        if not figures:
+            continue
+        (src,) = re.findall(r'src="[./]*_static/vendor/(plotly[a-z-]*\.min\.js)"', html)
+        bundle = (book.html / "_static" / "vendor" / src).read_text(encoding="utf-8")
+        shipped = set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', bundle))
+        types = {trace.get("type", "scatter") for fig in figures for trace in fig.get("data", [])}
+        used |= types
+        if types - shipped:
+            missing[page] = (src, sorted(types - shipped))
+    assert {"scatter", "contour", "heatmap"} <= used  # the scan sees the figures at all
+    assert not missing, f"trace types the page's plotly.js lacks: {missing}"
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
 def test_every_equation_is_typeset(browser_pages, page_name):
     math = browser_pages[page_name]["math"]
     assert math["untypeset"] == [], math["untypeset"]
@@ -184,6 +283,16 @@ def test_pilot_chapter_has_math_figures_and_a_working_slider(browser_pages):
     assert slider["after"]["active"] != slider["before"]["active"]
     assert slider["after"]["before"] != slider["before"]["before"], "the plotted data changed"
     print(f"static slider repaint: {slider['ms']:.1f} ms (click to paint {slider['click_ms']:.1f} ms)")
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_every_slider_step_is_a_fast_one(browser_pages, page_name):
+    # Deterministic stand-in for the repaint budget (timed by benchmarks/bench_browser.py): every
+    # step of a scatter-only figure's slider qualifies for the loader's redraw-free path
+    # (gtt-plotly.js; an autoranged axis or an unexpected property would disqualify it).
+    for fast in browser_pages[page_name]["fast_steps"]:
+        done, total = fast.split("/")
+        assert done == total, f"{page_name}: {fast} slider steps take the fast path"
 
 
 def test_every_page_with_a_slider_responds(browser_pages):

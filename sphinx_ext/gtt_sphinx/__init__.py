@@ -1,10 +1,18 @@
 """Sphinx extension that makes the book render offline.
 
-- Copies ``plotly.min.js`` out of the installed plotly package (so it always matches plotly.py)
-  and the small figure loader into ``_static/vendor/`` of the HTML output. The mime renderer in
-  :mod:`gtt_sphinx.plotly_mime` asks for them only on pages that have figures.
+- Copies the vendored partial plotly.js bundle (``assets/plotly.min.js``: the trace types the
+  book draws, the plotly.js version the pinned Python plotly bundles; ``tools/vendor-plotly.sh``
+  refreshes it), the book's plotly template (``gtt-template.js``, written from
+  ``bpttlib.viz._style``) and the small figure loader into ``_static/vendor/`` of the HTML
+  output. The mime renderer in :mod:`gtt_sphinx.plotly_mime` asks for them only on pages that
+  have figures.
 - Copies the MathJax 3 tree shipped in the ``sphinx-mathjax-offline`` wheel into
-  ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there).
+  ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there; Sphinx loads it only
+  on pages with math, and ``mathjax3_config`` loads only the components the book needs).
+- Replaces the theme's 1.5 MB Font Awesome script by ``_static/gtt-icons.css`` (the icons the
+  pages use, :mod:`gtt_sphinx.icons`), its solid icon font by a subset (the glyphs its
+  stylesheets name, ``assets/fa-solid-900.woff2``, ``tools/vendor-icon-font.py``) and keeps the search index off every page but the search
+  page (``templates/layout.html``), and sphinx-design's stylesheet off pages that use none of it.
 
 Both are copied *after* the build, into the output only: Jupyter Book adds every ``*.js`` of a
 source ``_static`` folder to every page, which is exactly what we must avoid.
@@ -12,6 +20,7 @@ source ``_static`` folder to every page, which is exactly what we must avoid.
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -19,18 +28,30 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
+from . import icons, plotly_mime
+
 ASSETS = Path(__file__).parent / "assets"
+TEMPLATES = Path(__file__).parent / "templates"
 MATHJAX_DIST = "sphinx-mathjax-offline"
 
 
-def plotly_js() -> Path:
-    """The plotly.js bundle inside the installed plotly wheel."""
-    import plotly
-
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+def plotly_js(name: str = "plotly.min.js") -> Path:
+    """A vendored partial plotly.js bundle (see ``tools/vendor-plotly.sh``)."""
+    path = ASSETS / name
     if not path.is_file():
-        raise ExtensionError(f"gtt_sphinx: plotly.min.js not found at {path}")
+        raise ExtensionError(f"gtt_sphinx: {path} missing: run tools/vendor-plotly.sh")
     return path
+
+
+def plotly_js_version(text: str | None = None) -> str:
+    """The version in the banner of the vendored bundle, e.g. ``"4.1.1"``."""
+    import re
+
+    head = (text if text is not None else plotly_js().read_text(encoding="utf-8"))[:300]
+    match = re.search(r"plotly\.js \([^)]*\) v(\d+\.\d+\.\d+)", head)
+    if match is None:
+        raise ExtensionError("gtt_sphinx: no version banner in the vendored plotly.js")
+    return match.group(1)
 
 
 def mathjax_tree() -> Path:
@@ -49,10 +70,34 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     vendor = static / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(plotly_js(), vendor / "plotly.min.js")
+    shutil.copyfile(plotly_js("plotly-scatter.min.js"), vendor / "plotly-scatter.min.js")
     shutil.copyfile(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
+    (vendor / "gtt-template.js").write_text(plotly_mime.templates_script(), encoding="utf-8")
     target = static / "mathjax"
     if not (target / "tex-chtml.js").is_file():
         shutil.copytree(mathjax_tree(), target, dirs_exist_ok=True)
+    icons.write_stylesheet(Path(app.builder.outdir))
+    # The theme's solid icon font, subset to the glyphs its stylesheets name (156 kB -> 2 kB;
+    # tools/vendor-icon-font.py).
+    webfonts = static / "vendor" / "fontawesome" / "webfonts"
+    if webfonts.is_dir():
+        shutil.copyfile(ASSETS / "fa-solid-900.woff2", webfonts / "fa-solid-900.woff2")
+
+
+def check_plotly_version(app: Sphinx, config) -> None:
+    """The vendored bundle must be the plotly.js that the installed Python plotly bundles."""
+    import plotly.offline
+
+    wanted = plotly.offline.get_plotlyjs_version()
+    for name in ("plotly.min.js", "plotly-scatter.min.js"):
+        shipped = plotly_js_version(plotly_js(name).read_text(encoding="utf-8"))
+        if shipped != wanted:
+            break
+    if shipped != wanted:
+        raise ExtensionError(
+            f"gtt_sphinx: vendored plotly.js is {shipped}, Python plotly bundles {wanted}: "
+            "run tools/vendor-plotly.sh"
+        )
 
 
 def check_mathjax_path(app: Sphinx, config) -> None:
@@ -61,6 +106,24 @@ def check_mathjax_path(app: Sphinx, config) -> None:
         raise ExtensionError(
             f"gtt_sphinx: mathjax_path must be a local path (the book renders offline), got {path!r}"
         )
+
+
+def add_templates(app: Sphinx, config) -> None:
+    """Our ``layout.html`` (no fontawesome.js, no search index outside the search page)."""
+    if str(TEMPLATES) not in config.templates_path:
+        config.templates_path.insert(0, str(TEMPLATES))
+
+
+_DESIGN = re.compile(r'class="[^"]*\bsd-')
+
+
+def drop_unused_design_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """sphinx-design's stylesheet (55 kB) and tab script only on pages that use its directives."""
+    if _DESIGN.search(context.get("body") or ""):
+        return
+    for key, needle in (("css_files", "sphinx-design"), ("script_files", "design-tabs")):
+        files = context.get(key, [])
+        files[:] = [f for f in files if needle not in str(getattr(f, "filename", f) or "")]
 
 
 def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -116,7 +179,11 @@ def setup(app: Sphinx) -> dict:
     if not hasattr(render.coalesce_streams, "__wrapped__"):
         render.coalesce_streams = _exact_stream_merge(render.coalesce_streams)
     app.connect("config-inited", check_mathjax_path)
+    app.connect("config-inited", check_plotly_version)
+    app.connect("config-inited", add_templates)
+    app.add_css_file(icons.CSS_NAME)
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", drop_unused_design_assets, priority=900)
     app.connect("build-finished", copy_assets)
     app.setup_extension("gtt_sphinx.reader")  # dark figures, keyboard controls (reader.py)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -111,7 +111,8 @@ def cliff_layout(
     -------
     dict
         ``annotations`` (the titles, then a note where the unclipped path leaves the map, if it
-        does) and ``yaxis2_range`` (log10 range of the loss panel, at most 10⁰).
+        does), ``xaxis2_range`` (the iterations of the longest path) and ``yaxis2_range``
+        (log10 range of the loss panel, at most 10⁰).
     """
     notes = list(titles)
     exit_point = _leaves_box(raw.w, raw.b, (ws[0], ws[-1]), (bs[0], bs[-1]))
@@ -127,7 +128,10 @@ def cliff_layout(
         ))
     positive = np.concatenate([raw.loss, *[p.loss for p in clipped]])
     lo, hi = log_range(positive[positive > 0])
-    return dict(annotations=notes, yaxis2_range=[lo, min(hi, 0.0)])
+    # The iterations of the longest path: the axis plotly's autorange chose, stated so that it
+    # stays put while the slider moves.
+    last = max(max(p.loss.size for p in (raw, *clipped)) - 1, 1)
+    return dict(annotations=notes, xaxis2_range=[0, last], yaxis2_range=[lo, min(hi, 0.0)])
 
 
 def cliff_figure(

@@ -248,6 +248,9 @@ def learning_curves_figure(
         if len(lengths) > 1 else [],
     )
     fig.update_yaxes(type="log", range=list(y_range), exponentformat="power")
+    # The x axis plotly's autorange chose (0 to the last training step of any T), stated so that
+    # it stays put while the slider moves.
+    fig.update_xaxes(range=[0, max(x[-1] for st in states for x, _ in st)])
     return fig
 
 
