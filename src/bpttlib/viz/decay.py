@@ -28,6 +28,10 @@ from ._controls import SLIDER_DIGITS, check_mapping, finite_span, log10, rounded
 DECAY_DIGITS = 4
 
 
+# A float64 note runs over two short lines: plotly does not wrap annotations, and at a phone's
+# width (390 px) one long line ran off the figure's right edge.
+_WRAP = "<br>&nbsp;&nbsp;"
+
 # ---- the precomputed grid behind the static slider x dropdown ------------------------------------
 
 def _bound_line(start: float, rate: float, T: int) -> list[float]:
@@ -205,14 +209,14 @@ def decay_line(curve: _jacobians.DecayCurve) -> DecayLine:
     over = curve.overflow[::-1]
     under = curve.underflow[::-1] & keep
     if over.any():
-        notes.append(f"beyond float64 (> 1.8·10<sup>308</sup>, inf in linear space) at "
-                     f"distance {_ranges(dist[over])}")
+        notes.append(f"beyond float64 (> 1.8·10<sup>308</sup>, inf in linear space)"
+                     f"{_WRAP}at distance {_ranges(dist[over])}")
     if under.any():
-        notes.append(f"below float64's normal range (< 2.2·10<sup>−308</sup>, towards 0) at "
-                     f"distance {_ranges(dist[under])}")
+        notes.append(f"below float64's normal range (< 2.2·10<sup>−308</sup>, towards 0)"
+                     f"{_WRAP}at distance {_ranges(dist[under])}")
     if not keep.all():
-        notes.append(f"exactly 0 from distance {int(dist[~keep].min())} on "
-                     f"(every unit had φ′ = 0 at some step)")
+        notes.append(f"exactly 0 from distance {int(dist[~keep].min())} on"
+                     f"{_WRAP}(every unit had φ′ = 0 at some step)")
     start, base = logs[0], curve.gamma * curve.sigma_max
     if math.isfinite(start) and base > 0 and T > 0:
         bx, by = np.array([0.0, T]), np.array([start, start + T * math.log10(base)])
@@ -322,7 +326,7 @@ def decay_figure(
     shapes, marks = float64_limit_marks(overflow=over, underflow=under)
     below = 0
     if notes and lines:  # under the x-axis title, one line per note
-        below = 18 * len(lines) + 10
+        below = 18 * sum(1 + n.count("<br>") for n in lines) + 10
         marks.append(dict(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=-0.12,
                           xanchor="left", yanchor="top", showarrow=False, align="left",
                           font=dict(size=11)))
@@ -341,7 +345,7 @@ def by_lag_figure(
     terms: Mapping[str, object],
     *,
     title: str | None = None,
-    x_title: str = "chain length: steps between a loss and the use of W<sub>s</sub> it reaches",
+    x_title: str = "chain length (steps from a loss back to W<sub>s</sub>)",
     y_title: str = "log<sub>10</sub> ‖term‖<sub>F</sub>",
     totals: bool = True,
 ) -> go.Figure:
