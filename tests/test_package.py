@@ -20,7 +20,7 @@ SRC = ROOT / "src" / "bpttlib"
 #: Every module of the package by dotted name below ``bpttlib`` (``viz.decay``, ``rnn``, …).
 MODULES = sorted(".".join(p.relative_to(SRC).with_suffix("").parts)
                  for p in SRC.rglob("*.py") if p.name != "__init__.py" or p.parent != SRC)
-UPPER = {"sweeps", "viz", "widgets", "experiments", "memorization"}
+UPPER = {"sweeps", "viz", "widgets", "experiments", "memorization", "regularizer_study"}
 
 
 def path_of(module: str):

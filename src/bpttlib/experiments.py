@@ -404,6 +404,15 @@ def dumps(data: Mapping) -> str:
     Equal data give equal text, so a rerun that reproduces the numbers rewrites the same bytes.
     """
     validate(data)
+    return canonical_json(data)
+
+
+def canonical_json(data: Mapping) -> str:
+    """A stored run file's text: keys sorted, no spaces, no NaN, one entry of ``runs`` per line.
+
+    The one writer of the stored experiments and studies (``bpttlib.memorization``,
+    ``bpttlib.regularizer_study``): equal data give equal bytes.
+    """
     head = {k: v for k, v in data.items() if k != "runs"}
     lines = [json.dumps(r, sort_keys=True, separators=(",", ":"), allow_nan=False)
              for r in data["runs"]]

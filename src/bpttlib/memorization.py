@@ -281,11 +281,7 @@ def validate(data: object) -> dict:
 def dumps(data: Mapping) -> str:
     """Canonical JSON (sorted keys, one run per line): equal data, equal bytes."""
     validate(data)
-    head = {k: v for k, v in data.items() if k != "runs"}
-    lines = [json.dumps(r, sort_keys=True, separators=(",", ":"), allow_nan=False)
-             for r in data["runs"]]
-    text = json.dumps(head, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return text[:-1] + ',"runs":[\n' + ",\n".join(lines) + "\n]}\n"
+    return experiments.canonical_json(data)
 
 
 def load() -> dict:

@@ -9,14 +9,13 @@ means over blocks of ``eval_every`` steps (of the loss divided by the baseline 1
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from importlib import resources
 
 import numpy as np
 
-from . import _checks, regularizer, rnn, seeds, tasks, train
+from . import _checks, experiments, regularizer, rnn, seeds, tasks, train
 
 __all__ = ["CONFIG", "REDUCED", "run", "dumps", "load", "validate", "final_ratios", "steps_to"]
 
@@ -38,10 +37,8 @@ CONFIG = {
 REDUCED = dict(CONFIG, steps=150, seeds=[0])
 
 
-def config_hash(config: Mapping) -> str:
-    """SHA-256 of the configuration as sorted JSON (64 hex digits)."""
-    text = json.dumps(dict(config), sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+#: The hash of a configuration, as the stored experiments compute it.
+config_hash = experiments.config_hash
 
 
 def _run_one(job: tuple) -> dict:
@@ -96,11 +93,8 @@ def run(config: Mapping = CONFIG, *, map_fn: Callable = map,
 
 def dumps(data: Mapping) -> str:
     """Deterministic JSON text (sorted keys, one run per line)."""
-    head = {k: v for k, v in data.items() if k != "runs"}
-    lines = [json.dumps(r, sort_keys=True, separators=(",", ":"), allow_nan=False)
-             for r in data["runs"]]
-    text = json.dumps(head, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return text[:-1] + ',"runs":[\n' + ",\n".join(lines) + "\n]}\n"
+    validate(data)
+    return experiments.canonical_json(data)
 
 
 def validate(data: object) -> dict:
