@@ -189,3 +189,10 @@ def test_sphinx_design_assets_only_on_pages_that_use_it(body, kept):
     assert len(context["css_files"]) == (2 if kept else 1)
     assert len(context["script_files"]) == (2 if kept else 1)
     assert context["css_files"][-1].filename == "_static/basic.css"
+
+
+def test_shipped_scripts_drop_comment_lines_only():
+    from gtt_sphinx.lean import lean_js
+
+    src = "// a comment\n\nvar url = 'http://x'; // kept: not a whole line\n  // indented\nf();\n"
+    assert lean_js(src) == "var url = 'http://x'; // kept: not a whole line\nf();\n"

@@ -29,6 +29,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 from . import icons, plotly_mime
+from .lean import write_lean_js
 
 ASSETS = Path(__file__).parent / "assets"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,7 +72,7 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     vendor.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(plotly_js(), vendor / "plotly.min.js")
     shutil.copyfile(plotly_js("plotly-scatter.min.js"), vendor / "plotly-scatter.min.js")
-    shutil.copyfile(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
+    write_lean_js(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
     (vendor / "gtt-template.js").write_text(plotly_mime.templates_script(), encoding="utf-8")
     target = static / "mathjax"
     if not (target / "tex-chtml.js").is_file():

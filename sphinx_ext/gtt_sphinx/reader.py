@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from .lean import write_lean_js
 
 ASSETS = Path(__file__).parent / "assets"
 THEME_JS = "vendor/gtt-theme.js"
@@ -51,8 +52,8 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
         return
     vendor = Path(app.builder.outdir) / "_static" / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
-    (vendor / "gtt-theme.js").write_text(theme_script())
-    shutil.copyfile(ASSETS / "gtt-a11y.js", vendor / "gtt-a11y.js")
+    write_lean_js(theme_script(), vendor / "gtt-theme.js")
+    write_lean_js(ASSETS / "gtt-a11y.js", vendor / "gtt-a11y.js")
     shutil.copyfile(ASSETS / "gtt-reader.css", vendor / "gtt-reader.css")
 
 

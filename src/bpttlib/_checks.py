@@ -105,6 +105,21 @@ def as_int_array(x: object, name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def as_bool_array(x: object, name: str) -> np.ndarray:
+    """Coerce ``x`` to a bool ndarray; only boolean input is accepted (a ragged list names ``x``)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name}: expected an array of booleans, got {_describe(x)}")
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:
+        raise ValueError(
+            f"{name}: expected a rectangular array (not a ragged list), got {_describe(x)}"
+        ) from exc
+    if arr.dtype != bool:
+        raise TypeError(f"{name}: expected an array of booleans, got dtype {arr.dtype}")
+    return arr
+
+
 def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """Raise ``ValueError`` naming the first NaN/Inf entry of ``arr``; return ``arr``."""
     if not np.isfinite(arr).all():

@@ -197,8 +197,8 @@ def position_ratio(conn, marked):
     A summary of the connectivity of :func:`connectivity` (no book equation).
     """
     conn = _checks.as_float_array(conn, "conn")
-    marked = np.asarray(marked)
-    if marked.dtype != bool or marked.shape != conn.shape or conn.ndim not in (1, 2):
+    marked = _checks.as_bool_array(marked, "marked")
+    if marked.shape != conn.shape or conn.ndim not in (1, 2):
         raise ValueError(f"marked: expected booleans of the shape of conn "
                          f"{_checks.shape_str(conn.shape)}, got {marked.dtype} "
                          f"{_checks.shape_str(marked.shape)}")

@@ -108,9 +108,7 @@ def reweighted_bptt(params, xs, targets, cuts, cut_prob, *, activation="tanh", l
                                                      mask, s0)
     T = xs.shape[0]
     c = _cut_probs(cut_prob, T)
-    cut = np.asarray(cuts)
-    if cut.dtype != bool:
-        raise TypeError(f"cuts: expected a boolean array, got dtype {cut.dtype}")
+    cut = _checks.as_bool_array(cuts, "cuts")
     _checks.check_shape(cut, "cuts", (T - 1,), "(one flag per link, T − 1)")
     with np.errstate(over="ignore", invalid="ignore"):
         g, dphi = rnn._block(trace.preacts.shape, trace.preacts.shape)

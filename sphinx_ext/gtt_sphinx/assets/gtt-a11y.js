@@ -44,6 +44,23 @@
   } else {
     names();
   }
+  // Display math wider than the column scrolls sideways (the theme gives it overflow: auto); a
+  // keyboard user must be able to reach and scroll it (axe: scrollable-region-focusable,
+  // serious). After MathJax has typeset, and again when the width changes.
+  function scrollableMath() {
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+      } else {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  window.addEventListener("load", function () {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) { mj.startup.promise.then(scrollableMath); }
+    window.addEventListener("resize", scrollableMath);
+  });
 })();
 
 (function () {

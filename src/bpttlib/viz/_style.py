@@ -105,6 +105,9 @@ CELL_Y_TITLE = "log<sub>10</sub> ‖∂c<sub>T</sub>/∂c<sub>k</sub>‖"
 
 #: A horizontal legend just above the plotting area, left-aligned.
 LEGEND_ABOVE = dict(orientation="h", x=0, y=1.02, yanchor="bottom")
+#: Below the x-axis title, for a titled figure whose legend would wrap into its title on a
+#: phone (390 px): a horizontal legend grows downwards from here, into a margin plotly widens.
+LEGEND_BELOW = dict(orientation="h", x=0, y=-0.2, yanchor="top")
 
 
 def color(name: str, i: int, colors: Mapping[str, str] | None = None) -> str:

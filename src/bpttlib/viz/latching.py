@@ -119,6 +119,10 @@ def sentence_figure(data: SentenceSweep, *, active: int | None = None,
                      ticktext=[f"{t}: {SENTENCE[t - 1]}" for t in data.t], tickangle=-45)
     for trace in fig.data:
         trace.update(mode="lines+markers")
-    fig.update_layout(height=560, margin=dict(b=120))
+    # The legend hangs under the title (container coordinates) with room for three rows: at a
+    # phone's width its three long names wrap, and a legend above the plot ran into the title.
+    fig.update_layout(height=600, margin=dict(b=120, t=150),
+                      legend=dict(orientation="h", x=0, yref="container", y=1 - 44 / 600,
+                                  yanchor="top"))
     fig.layout.sliders[0].pad.t = 110                # below the slanted word labels
     return fig

@@ -263,7 +263,7 @@ def lines_figure(
                 line=dict(color=color, dash=kind, width=2.5 if kind == "solid" else 1.5),
             ))
     _style.frame(fig, title=title, height=height, xaxis_title=x_title, yaxis_title=y_title,
-                 showlegend=True, legend=_style.LEGEND_ABOVE)
+                 showlegend=True, legend=_style.LEGEND_BELOW if title else _style.LEGEND_ABOVE)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     if hline is not None:
