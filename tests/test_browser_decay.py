@@ -27,8 +27,9 @@ FIND_JS = """() => [...document.querySelectorAll('.gtt-plotly')].findIndex(
 # What the reader sees: the visible traces' names and y, the controls' states, the meta.
 STATE_JS = """({index}) => {
   const gd = document.querySelectorAll('.gtt-plotly')[index];
-  const shown = gd.data.filter(t => t.visible !== false && t.visible !== 'legendonly');
-  return {names: shown.map(t => t.name), ys: shown.map(t => t.y),
+  // plotly's own view of the traces: arrays the page ships as float32 come decoded
+  const shown = gd._fullData.filter(t => t.visible === true);
+  return {names: shown.map(t => t.name), ys: shown.map(t => Array.from(t.y)),
           slider: gd.layout.sliders[0].active, menu: gd.layout.updatemenus[0].active,
           meta: gd.layout.meta};
 }"""

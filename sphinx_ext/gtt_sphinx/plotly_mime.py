@@ -22,7 +22,7 @@ from typing import Any
 
 from docutils import nodes
 
-from . import describe
+from . import compact, describe
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -73,9 +73,10 @@ def strip_template(figure: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 
 
 def figure_div(figure: dict[str, Any], div_id: str) -> str:
-    """Return the HTML for one figure: a placeholder div and its JSON (template stripped)."""
+    """Return the HTML for one figure: a placeholder div and its JSON (template stripped,
+    data compacted by :func:`gtt_sphinx.compact.compact`)."""
     figure, template = strip_template(figure)
-    payload = json.dumps(figure, sort_keys=True, separators=(",", ":"))
+    payload = json.dumps(compact.compact(figure), sort_keys=True, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # keep a "</script>" inside strings harmless
     height = (figure.get("layout") or {}).get("height") or 450
     return describe.with_text_alternative(figure, div_id, (  # aria text (gtt_sphinx.describe)
