@@ -74,7 +74,7 @@ def test_plotly_figures_are_static_divs_with_one_local_plotly(book, page):
     figures = shown_plotly_outputs(book, page)
     assert text.count('class="gtt-plotly-data"') == figures
     bundles = re.findall(r"_static/vendor/plotly(?:-scatter)?\.min\.js", text)
-    if figures:  # one partial bundle: the core alone (scatter) or with heatmap and contour
+    if figures:  # one partial bundle: the core alone (scatter) or with heatmap
         assert len(bundles) == 1, f"plotly.js once per page, got {bundles}"
     else:
         assert not bundles, "no plotly.js on a page without figures"

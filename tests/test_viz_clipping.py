@@ -21,12 +21,16 @@ def cliff():
 def test_cliff_figure_traces_and_slider(cliff):
     ws, bs, surface, raw, paths, thetas = cliff
     fig = viz.cliff_figure(ws, bs, surface, raw, paths, thetas, active=1)
-    assert isinstance(fig.data[0], go.Contour) and len(fig.data) == 6
-    assert_allclose(np.array(fig.data[0].z, dtype=float), surface, rtol=1e-3)
+    assert len(fig.data) == 6 and all(isinstance(t, go.Scatter) for t in fig.data)
+    (picture,) = fig.layout.images  # the surface: a picture under the paths, its bar on trace 0
+    assert picture.source.startswith("data:image/png;base64,") and picture.layer == "below"
+    assert (picture.x, picture.y, picture.sizex, picture.sizey) == (ws[0], bs[-1], 16.0, 12.0)
+    bar = fig.data[0].marker
+    assert (bar.cmin, bar.cmax, bar.showscale) == (surface.min(), surface.max(), True)
     assert_allclose(fig.data[1].x, raw.w, rtol=1e-5)
     assert_allclose(fig.data[2].y, paths[1].b, rtol=1e-5, atol=1e-9)
     assert_allclose(fig.data[5].y, paths[1].loss, rtol=1e-5)
-    assert fig.data[2].name == "clipped, θ = 0.5"
+    assert fig.data[2].name == "clipped at the slider's θ"  # steps move the path, not the name
     steps = fig.layout.sliders[0].steps
     assert [s.label for s in steps] == ["0.1", "0.5", "20"]
     for s, p in zip(steps, paths):
@@ -56,6 +60,10 @@ def test_cliff_figure_errors(cliff):
     ws, bs, surface, raw, paths, thetas = cliff
     with pytest.raises(ValueError, match=r"^loss"):
         viz.cliff_figure(ws, bs, surface.T, raw, paths, thetas)
+    with pytest.raises(ValueError, match=r"^ws"):
+        viz.cliff_figure(ws[::-1], bs, surface, raw, paths, thetas)
+    with pytest.raises(ValueError, match=r"^bs"):
+        viz.cliff_figure(ws, np.r_[bs[:-1], bs[-1] + 1], surface, raw, paths, thetas)
     with pytest.raises(ValueError, match=r"^thresholds"):
         viz.cliff_figure(ws, bs, surface, raw, paths, thetas[:2])
     with pytest.raises(TypeError, match=r"^clipped"):
@@ -91,8 +99,10 @@ def test_cliff_slider_states_are_cliff_traces_and_a_live_figure_moves_its_legend
         state = viz.cliff_traces(path, th)
         assert list(step.args[1]) == [2, 5]
         assert [list(y) for y in step.args[0]["y"]] == [state[2]["y"], state[5]["y"]]
+        assert set(step.args[0]) == {"x", "y"}
     assert list(fig.data[1].x) == viz.cliff_raw_traces(raw)[1]["x"]
     live = viz.cliff_figure(ws, bs, surface, raw, paths[:1], [0.1], slider=False, title="t")
+    assert live.data[2].name == "clipped, θ = 0.1"   # a dashboard renames it as θ changes
     assert live.layout.legend.y < 0 < fig.layout.legend.y
     titles = [a.text for a in fig.layout.annotations][:2]
     assert [a.text for a in live.layout.annotations][:2] == titles

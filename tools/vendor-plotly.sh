@@ -6,7 +6,7 @@
 #
 # Two bundles: plotly.min.js holds plotly.js's core (with the scatter trace) plus the trace types
 # in TRACES, every type a book figure uses (tests/test_gtt_sphinx.py and tests/test_browser.py
-# fail when a figure uses another; add it here and re-run), 1.18 MB instead of the full bundle's
+# fail when a figure uses another; add it here and re-run), 1.15 MB instead of the full bundle's
 # 4.8 MB (and of plotly.js-cartesian-dist-min's 1.5 MB); plotly-scatter.min.js is the core alone
 # (1.11 MB), for the pages whose figures are all scatter traces (gtt_sphinx.plotly_mime picks). Its version must be the plotly.js that the pinned
 # Python plotly bundles (plotly.offline.get_plotlyjs_version()), so figures look the same in the
@@ -16,7 +16,7 @@
 # clone without node or npm. Version and sha256 are recorded in plotly.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRACES=(heatmap contour)
+TRACES=(heatmap)
 ESBUILD=0.28.2
 ASSETS=sphinx_ext/gtt_sphinx/assets
 LOCK=$ASSETS/plotly.lock

@@ -420,7 +420,7 @@ CLIFF_CONTROLS = {
     "steps": Control("steps", 1, 300, step=1, kind="int", continuous=False, width=_W),
 }
 #: The cliff dashboard's map: the grid of ``(w, b)`` (the ranges of ``w0`` and ``b0``).
-CLIFF_WS, CLIFF_BS = np.linspace(-2.0, 14.0, 121), np.linspace(-8.0, 4.0, 97)
+CLIFF_WS, CLIFF_BS = np.linspace(-2.0, 14.0, 481), np.linspace(-8.0, 4.0, 385)
 
 
 def cliff_explorer(
@@ -450,7 +450,7 @@ def cliff_explorer(
     Notes
     -----
     A change of ``clip`` runs :func:`bpttlib.clipping.cliff_descent` once (the unclipped path
-    is cached) and sends only the clipped path; the contour map is computed once. Book labels:
+    is cached) and sends only the clipped path; the loss map is computed once. Book labels:
     eq-cliff-model, eq-clip-norm.
     """
     values = _validated(CLIFF_CONTROLS, locals())

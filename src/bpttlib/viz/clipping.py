@@ -16,8 +16,14 @@ from plotly.subplots import make_subplots
 
 from .. import clipping as _clipping
 from .._checks import as_float_array, check_instance, check_ndim, check_real
-from . import _controls, _style
+from . import _controls, _raster, _style
 from ._controls import SLIDER_DIGITS, check_active, log_range, rounded
+
+
+#: Bands of the loss map (as a contour plot's levels).
+CLIFF_LEVELS = 25
+#: The clipped path's legend name in the figure with a slider (its θ is the slider's value).
+SLIDER_PATH_NAME = "clipped at the slider's θ"
 
 
 def _path_xy(path: _clipping.CliffPath) -> dict:
@@ -171,7 +177,8 @@ def cliff_figure(
     Returns
     -------
     plotly.graph_objects.Figure
-        Left: contours of ``E(w, b)`` (trace 0), the unclipped path (1), the clipped path (2)
+        Left: ``E(w, b)`` as 25 colour bands (a picture under the axes; trace 0 holds
+        its colour bar), the unclipped path (1), the clipped path (2)
         and the start (3); a step that leaves the map is noted where it leaves. Right: ``E``
         against the iteration on a log axis, unclipped (4) and clipped (5).
 
@@ -185,6 +192,11 @@ def cliff_figure(
     if loss.shape != (bs.size, ws.size):
         raise ValueError(f"loss: expected shape (len(bs), len(ws)) = ({bs.size}, {ws.size}), "
                          f"got {loss.shape}")
+    for name, grid in (("ws", ws), ("bs", bs)):  # the map is stretched over an even grid
+        gaps = np.diff(grid)
+        if grid.size < 2 or not (gaps > 0).all() or np.ptp(gaps) > 1e-9 * gaps.mean():
+            raise ValueError(f"{name}: expected an evenly spaced, increasing grid of at least "
+                             f"2 points, got {grid.size} points")
     check_instance(raw, "raw", _clipping.CliffPath)
     if isinstance(clipped, _clipping.CliffPath) or not isinstance(clipped, Sequence):
         raise TypeError(f"clipped: expected a sequence of CliffPath, got {type(clipped).__name__}")
@@ -199,15 +211,22 @@ def cliff_figure(
         raise ValueError("clipped: a slider needs at least 2 paths, got 1")
     c = _style.REMEDY_COLORS
     state = {**cliff_raw_traces(raw), **cliff_traces(clipped[active], float(thresholds[active]))}
+    if slider:  # the slider shows θ; a legend name that changed with it would cost a redraw
+        state[2]["name"] = state[5]["name"] = SLIDER_PATH_NAME
     fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.2,
                         subplot_titles=("loss E(w, b) and gradient-descent paths",
                                         "loss E along the path"))
-    fig.add_trace(go.Contour(
-        x=rounded(ws, SLIDER_DIGITS), y=rounded(bs, SLIDER_DIGITS),
-        z=[rounded(r, 4) for r in loss],
-        colorscale="Viridis", ncontours=25, line=dict(width=0.5), name="E(w, b)",
-        colorbar=dict(title=dict(text="E", side="right"), x=0.475, len=0.9, thickness=12),
-        hovertemplate="w = %{x}<br>b = %{y}<br>E = %{z}<extra></extra>",
+    # The surface is a picture under the paths (banded like a 25-level contour map): a contour
+    # trace would make plotly redraw the whole map on every slider step. Trace 0 carries its
+    # colour bar.
+    picture, lo, hi = _raster.banded_image(np.asarray(loss, dtype=float), levels=CLIFF_LEVELS,
+                                           colorscale="Viridis")
+    fig.add_trace(go.Scatter(
+        x=[float(ws[0])], y=[float(bs[0])], mode="markers", name="E(w, b)", showlegend=False,
+        hoverinfo="skip", marker=dict(
+            size=0.1, opacity=0, color=[lo], cmin=lo, cmax=hi, colorscale="Viridis",
+            showscale=True,
+            colorbar=dict(title=dict(text="E", side="right"), x=0.475, len=0.9, thickness=12)),
     ), row=1, col=1)
     fig.add_trace(go.Scatter(mode="lines+markers", name="no clipping",
                              line=dict(color=c["raw"], width=2), marker=dict(size=5),
@@ -222,15 +241,19 @@ def cliff_figure(
     fig.add_trace(go.Scatter(mode="lines", showlegend=False,
                              line=dict(color=c["clipped"], width=2), **state[5]), row=1, col=2)
     fig.update_xaxes(title_text="recurrent weight w", range=[float(ws[0]), float(ws[-1])],
-                     row=1, col=1)
-    fig.update_yaxes(title_text="bias b", range=[float(bs[0]), float(bs[-1])], row=1, col=1)
+                     showgrid=False, zeroline=False, row=1, col=1)
+    fig.update_yaxes(title_text="bias b", range=[float(bs[0]), float(bs[-1])],
+                     showgrid=False, zeroline=False, row=1, col=1)
+    fig.add_layout_image(source=picture, xref="x", yref="y", x=float(ws[0]), y=float(bs[-1]),
+                         sizex=float(ws[-1] - ws[0]), sizey=float(bs[-1] - bs[0]),
+                         sizing="stretch", xanchor="left", yanchor="top", layer="below")
     fig.update_xaxes(title_text="iteration", row=1, col=2)
     fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=1, col=2)
     layout = cliff_layout(ws, bs, raw, clipped, titles=fig.layout.annotations)
     if slider:  # the slider sits under the plots: the legend goes above them
         steps = _controls.restyle_steps(
             [cliff_traces(p, th) for p, th in zip(clipped, thresholds.tolist())],
-            [f"{th:.3g}" for th in thresholds.tolist()], ("x", "y", "name"))
+            [f"{th:.3g}" for th in thresholds.tolist()], ("x", "y"))
         _style.frame(fig, title=title, height=600, top=60, **layout,
                      legend=dict(orientation="h", x=0, y=1.1, yanchor="bottom"),
                      sliders=[_controls.slider(steps, active=active,
