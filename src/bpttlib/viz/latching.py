@@ -121,7 +121,10 @@ def sentence_figure(data: SentenceSweep, *, active: int | None = None,
         trace.update(mode="lines+markers")
     # The legend hangs under the title (container coordinates) with room for three rows: at a
     # phone's width its three long names wrap, and a legend above the plot ran into the title.
+    # The title sits at the very top (plotly centres it in the top margin by default, where
+    # the legend's rows are).
     fig.update_layout(height=600, margin=dict(b=120, t=150),
+                      title=dict(y=1.0, yref="container", yanchor="top", pad=dict(t=10)),
                       legend=dict(orientation="h", x=0, yref="container", y=1 - 44 / 600,
                                   yanchor="top"))
     fig.layout.sliders[0].pad.t = 110                # below the slanted word labels

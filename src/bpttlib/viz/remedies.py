@@ -99,7 +99,7 @@ def memory_capacity_figure(
     _style.frame(fig, title="Echo-state network: memory capacity by spectral radius",
                  height=420, xaxis_title="spectral radius ρ(W<sub>s</sub>)",
                  yaxis_title="memory capacity MC = Σ<sub>d</sub> r<sup>2</sup>(d)",
-                 showlegend=True, legend=_style.LEGEND_ABOVE)
+                 showlegend=True, legend=_style.LEGEND_BELOW)
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -146,5 +146,5 @@ def orthogonality_figure(
     _style.frame(fig, title="Distance from orthogonal during training", height=420,
                  xaxis_title="training step",
                  yaxis_title="log<sub>10</sub> ‖W<sub>s</sub><sup>T</sup>W<sub>s</sub> − I‖",
-                 showlegend=True, legend=_style.LEGEND_ABOVE)
+                 showlegend=True, legend=_style.LEGEND_BELOW)
     return fig
