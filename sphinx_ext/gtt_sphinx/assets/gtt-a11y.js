@@ -46,7 +46,9 @@
   }
   // Display math wider than the column scrolls sideways (the theme gives it overflow: auto); a
   // keyboard user must be able to reach and scroll it (axe: scrollable-region-focusable,
-  // serious). After MathJax has typeset, and again when the width changes.
+  // serious). After MathJax has typeset (at its startup, or on a page with figures whenever
+  // gtt-plotly.js has had it typeset some math: the "gtt:typeset" event), and again when the
+  // width changes.
   function scrollableMath() {
     document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
       if (el.scrollWidth > el.clientWidth + 1) {
@@ -61,6 +63,7 @@
     if (mj && mj.startup && mj.startup.promise) { mj.startup.promise.then(scrollableMath); }
     window.addEventListener("resize", scrollableMath);
   });
+  document.addEventListener("gtt:typeset", scrollableMath);
 })();
 
 (function () {
