@@ -156,14 +156,18 @@ def main(argv=None):
           f"{TARGET_READY_MS:.0f} ms (median of {args.loads}), repaint <= "
           f"{TARGET_REPAINT_MS:.0f} ms per step (ratio = measured / target; > 1 misses)")
     head = f"{'page':<28}{'MB':>7}{'ratio':>7}{'ready ms':>10}{'(min-max)':>15}{'ratio':>7}" \
-           f"{'repaint ms':>12}{'ratio':>7}"
+           f"{'slider ms':>11}{'ratio':>7}{'menu ms':>9}"
     print(head)
     print("-" * len(head))
     for name, r in results.items():
         ready = _median(r["ready"])
-        worst = max((c["median"] for c in r["repaint"]), default=None)
-        rep = f"{worst:12.1f}{worst / TARGET_REPAINT_MS:7.2f}" if worst is not None else \
-            f"{'-':>12}{'-':>7}"
+        # The target is per slider; a dropdown (a restyle of "visible", which plotly answers
+        # with a full redraw) is reported beside it.
+        worst = max((c["median"] for c in r["repaint"] if c["kind"] == "slider"), default=None)
+        menu = max((c["median"] for c in r["repaint"] if c["kind"] == "menu"), default=None)
+        rep = f"{worst:11.1f}{worst / TARGET_REPAINT_MS:7.2f}" if worst is not None else \
+            f"{'-':>11}{'-':>7}"
+        rep += f"{menu:9.1f}" if menu is not None else f"{'-':>9}"
         spread = f"({min(r['ready']):.0f}-{max(r['ready']):.0f})"
         print(f"{name:<28}{r['bytes'] / 1e6:7.2f}{r['bytes'] / TARGET_BYTES:7.2f}{ready:10.0f}"
               f"{spread:>15}"

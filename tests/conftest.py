@@ -2,12 +2,14 @@
 
 - hypothesis: a fixed, derandomized profile, so a test run is repeatable.
 - one BLAS thread (``OMP_NUM_THREADS``), unless the caller chose otherwise.
-- ``book``: one clean build of the whole book per test session, shared by the book tests.
+- ``book``: one clean build of the whole book per test session, shared by the book tests;
+  ``second_book``: another, built in the background while the browser tests run.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 # One BLAS thread for the tests and the kernels they start (the book's matrices are small and
 # two threads fight over a two-core machine). OpenBLAS reads the generic OMP_NUM_THREADS; no
@@ -26,10 +28,35 @@ settings.register_profile(
 settings.load_profile("gtt")
 
 
+# The reproducibility test compares two clean builds. The second one runs in the background from
+# the moment the first is done, overlapping the browser tests (which mostly wait on pages), and
+# that test runs last; it is started only when that test was collected.
+REBUILD_TEST = "test_two_clean_builds_give_identical_chapter_html"
+_rebuild: dict = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    last = [item for item in items if item.originalname == REBUILD_TEST]
+    items[:] = [item for item in items if item.originalname != REBUILD_TEST] + last
+    _rebuild["wanted"] = bool(last)
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory):
     """The book, built from clean with warnings as errors (the build is the integration test)."""
-    return build_book(tmp_path_factory.mktemp("book"))
+    built = build_book(tmp_path_factory.mktemp("book"))
+    if _rebuild.get("wanted"):
+        pool = ThreadPoolExecutor(max_workers=1)
+        _rebuild["future"] = pool.submit(build_book, tmp_path_factory.mktemp("book-again"))
+        pool.shutdown(wait=False)
+    return built
+
+
+@pytest.fixture(scope="session")
+def second_book(book, tmp_path_factory):
+    """A second clean build of the book (started in the background by ``book``)."""
+    future = _rebuild.get("future")
+    return future.result() if future else build_book(tmp_path_factory.mktemp("book-again"))
 
 
 @pytest.fixture(scope="session")

@@ -237,9 +237,8 @@ def test_every_plotly_figure_is_drawn(book, browser_pages, page_name):
     assert info["figures"] == expected
 
 
-# Pages still over the 3 MB target (issue #14 stays open for them): 3.06 MB and 3.12 MB measured
-# after Parts II and III grew. strict: the test fails as soon as a page gets under the target, so
-# that this list only shrinks.
+# Pages still over the 3 MB target (none now: the heaviest, gated, 2.94 MB). strict: the test
+# fails as soon as a page gets under the target, so that this list only shrinks.
 OVER_BUDGET: set[str] = set()
 
 

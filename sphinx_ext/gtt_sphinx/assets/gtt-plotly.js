@@ -42,6 +42,110 @@
     var config = Object.assign({ responsive: true, displaylogo: false }, fig.config || {});
     return { data: fig.data || [], layout: layout, frames: fig.frames || [], config: config };
   }
+  // Phones: side-by-side panels (one row of subplots) are stacked into one column when the
+  // figure is narrower than NARROW px; titles, notes, shapes and colour bars placed in paper
+  // coordinates move with their panel, and the figure grows to give each panel its height.
+  var NARROW = 560, GAP_PX = 100;
+  var PANEL_TITLE_PX = 8.5;  // mean width of a panel title's character (plotly's 16 px)  // between panels: tick labels, axis title, next panel's title
+  function columnsOf(layout) {
+    var cols = Object.keys(layout).filter(function (k) { return /^xaxis\d*$/.test(k); })
+      .map(function (k) {
+        var ax = layout[k], y = layout["yaxis" + String(ax.anchor || "y").slice(1)] || {};
+        return { key: k, id: "x" + k.slice(5), d: ax.domain || [0, 1], y: y.domain || [0, 1],
+                 overlaying: ax.overlaying };
+      });
+    if (cols.length < 2 || cols.some(function (c) {
+      return c.overlaying || c.y[0] !== cols[0].y[0] || c.y[1] !== cols[0].y[1];
+    })) { return null; }
+    cols.sort(function (a, b) { return a.d[0] - b.d[0]; });
+    for (var i = 1; i < cols.length; i++) { if (cols[i].d[0] < cols[i - 1].d[1]) { return null; } }
+    return cols;
+  }
+  function stackColumns(fig, width) {
+    var layout = fig.layout, cols = columnsOf(layout);
+    if (!cols || width >= NARROW) { return null; }
+    var n = cols.length;
+    var m = layout.margin || {}, H = layout.height || 450;
+    var plot = H - (m.t === undefined ? 100 : m.t) - (m.b === undefined ? 80 : m.b);
+    var row = Math.max(220, 0.8 * plot), total = n * row + (n - 1) * GAP_PX;
+    var h = row / total, GAP = GAP_PX / total;
+    var bars = [];
+    fig.data.forEach(function (t) {
+      [t, t.marker || {}].forEach(function (o) {
+        if (o.colorbar && o.showscale !== false) { bars.push({ bar: o.colorbar, x: t.xaxis || "x" }); }
+      });
+    });
+    var right = bars.length ? 0.82 : 1;
+    function col(px, xref) {  // the panel a paper-x position (or an axis) belongs to
+      var best = 0;
+      cols.forEach(function (c, i) {
+        if (xref ? c.id === xref : Math.abs(px - (c.d[0] + c.d[1]) / 2) <
+            Math.abs(px - (cols[best].d[0] + cols[best].d[1]) / 2)) { best = i; }
+      });
+      return best;
+    }
+    function move(o, xk, yk, i) {
+      var c = cols[i], top = 1 - i * (h + GAP);
+      if (typeof o[xk] === "number") { o[xk] = (o[xk] - c.d[0]) / (c.d[1] - c.d[0]) * right; }
+      if (typeof o[yk] === "number") { o[yk] = top - h + o[yk] * h; }
+    }
+    (layout.annotations || []).concat(layout.shapes || []).forEach(function (a) {
+      if (a.xref !== "paper" || (a.yref || "paper") !== "paper") { return; }
+      var i = col(typeof a.x === "number" ? a.x : (a.x0 + a.x1) / 2);
+      if ("x0" in a) { move(a, "x0", "y0", i); move(a, "x1", "y1", i); } else { move(a, "x", "y", i); }
+      // a panel title as wide as the whole figure now: two lines if it does not fit
+      if (typeof a.text === "string" && a.yanchor === "bottom" && !/<br>/i.test(a.text) &&
+          a.text.replace(/<[^>]+>/g, "").length * PANEL_TITLE_PX > width - 20) {
+        a.text = breakNearMiddle(a.text) || a.text;
+      }
+    });
+    cols.forEach(function (c, i) {
+      var top = 1 - i * (h + GAP);
+      layout[c.key] = Object.assign({}, layout[c.key], { domain: [0, right] });
+      var yk = "yaxis" + String(layout[c.key].anchor || "y").slice(1);
+      layout[yk] = Object.assign({}, layout[yk], { domain: [top - h, top] });
+      // a y axis shared with the panel on its left showed no labels there; stacked, it needs them
+      if (layout[yk].matches) { layout[yk].showticklabels = true; }
+    });
+    bars.forEach(function (b) {
+      var i = col(0, b.x), top = 1 - i * (h + GAP);
+      Object.assign(b.bar, { x: right + 0.04, xanchor: "left", y: top - h / 2, yanchor: "middle",
+                             len: h * (b.bar.len || 1), lenmode: "fraction" });
+    });
+    layout.height = Math.round(H - plot + total);
+    return layout.height;
+  }
+  // ``text`` with its space nearest the middle (outside HTML tags) made a line break; null if
+  // it has none.
+  function breakNearMiddle(text) {
+    var mid = Math.floor(text.length / 2), best = -1;
+    for (var i = 0; i < text.length; i++) {
+      if (text[i] === " " && !/<[^>]*$/.test(text.slice(0, i)) &&
+          (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) { best = i; }
+    }
+    return best < 0 ? null : text.slice(0, best) + "<br>" + text.slice(best + 1);
+  }
+  // A title longer than a narrow figure is wide is broken at the space nearest its middle, and
+  // the top margin (and a legend hung from the top of the figure) makes room for the new line.
+  var TITLE_PX = 9.5;  // mean width of a title character at the template's 17 px
+  function wrapTitle(layout, width) {
+    var title = layout.title, text = title && (typeof title === "string" ? title : title.text);
+    if (!text || /<br>/i.test(text) || width >= NARROW) { return 0; }
+    var plain = text.replace(/<[^>]+>/g, "");
+    if (plain.length * TITLE_PX < width - 30) { return 0; }
+    var two = breakNearMiddle(text);
+    if (!two) { return 0; }
+    layout.title = Object.assign({}, typeof title === "string" ? {} : title, { text: two });
+    var extra = 22, H = layout.height || 450;
+    layout.margin = Object.assign({}, layout.margin);
+    layout.margin.t = (layout.margin.t === undefined ? 100 : layout.margin.t) + extra;
+    var legend = layout.legend;
+    if (legend && legend.yref === "container" && typeof legend.y === "number") {
+      layout.legend = Object.assign({}, legend, { y: legend.y - extra / (H + extra) });
+    }
+    layout.height = H + extra;
+    return layout.height;
+  }
   function draw(blob) {
     var div = document.getElementById(blob.dataset.target);
     if (!div || div.dataset.gttRendered) { return Promise.resolve(); }
@@ -50,6 +154,10 @@
       console.error("gtt-plotly: figure " + div.id + " failed", err);
       return Promise.resolve();
     }
+    var stacked = stackColumns(fig, div.clientWidth);
+    if (stacked) { div.dataset.gttStacked = "1"; }
+    var height = wrapTitle(fig.layout, div.clientWidth) || stacked;
+    if (height) { div.style.height = height + "px"; }
     var fast = speedUp(fig);
     return Plotly.newPlot(div, fig)
       .then(function () {

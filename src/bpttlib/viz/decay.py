@@ -209,11 +209,11 @@ def decay_line(curve: _jacobians.DecayCurve) -> DecayLine:
     over = curve.overflow[::-1]
     under = curve.underflow[::-1] & keep
     if over.any():
-        notes.append(f"beyond float64 (> 1.8·10<sup>308</sup>, inf in linear space)"
-                     f"{_WRAP}at distance {_ranges(dist[over])}")
+        notes.append(f"beyond float64{_WRAP}(> 1.8·10<sup>308</sup>, inf in linear space) "
+                     f"at distance {_ranges(dist[over])}")
     if under.any():
-        notes.append(f"below float64's normal range (< 2.2·10<sup>−308</sup>, towards 0)"
-                     f"{_WRAP}at distance {_ranges(dist[under])}")
+        notes.append(f"below float64's normal range{_WRAP}(< 2.2·10<sup>−308</sup>, towards 0) "
+                     f"at distance {_ranges(dist[under])}")
     if not keep.all():
         notes.append(f"exactly 0 from distance {int(dist[~keep].min())} on"
                      f"{_WRAP}(every unit had φ′ = 0 at some step)")

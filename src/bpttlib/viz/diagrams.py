@@ -25,9 +25,11 @@ _INK = "#222"
 _GREY = _style.GREY
 _BOX = (0.62, 0.42)  # half width, half height of a gate box
 _OP = 0.2           # radius of an operation circle
+_NOTE_PX = 13       # from an operation's centre to the near edge of its note (its symbol: 14 px)
 
 # One step of each cell: gates (name, x, activation, label under the box), operations
-# (name, x, y, symbol), lines (from, to; a point is a node name or (x, y)), and texts.
+# (name, x, y, symbol), lines (from, to; a point is a node name or (x, y)), texts, and notes
+# (x, y, text[, annotation settings; hang=False keeps a note where it is put, see below]).
 _LSTM = {
     "range": ((-0.9, 10.9), (-0.9, 5.9)),
     "gates": [("f", 1.5, "σ", "keep"), ("i", 3.3, "σ", "write"),
@@ -62,7 +64,9 @@ _GRU = {
               (0.6, -0.6, "x<sub>t</sub>")],
     "notes": [(1.6, 5.45, "z<sub>t</sub>⊙h<sub>t−1</sub>"),
               (7.45, 4.1, "(1−z<sub>t</sub>)⊙n<sub>t</sub>"),
-              (5.1, 3.35, "r<sub>t</sub>⊙(W<sub>hn</sub>h<sub>t−1</sub>+b<sub>hn</sub>)")],
+              # placed in data coordinates: between the "1−" on its left and the ⊗ up right
+              (5.1, 3.35, "r<sub>t</sub>⊙(W<sub>hn</sub>h<sub>t−1</sub>+b<sub>hn</sub>)",
+               dict(hang=False))],
 }
 _SPECS = {"lstm": _LSTM, "gru": _GRU}
 _TITLES = {"lstm": "One step of an LSTM (eq-lstm)", "gru": "One step of a GRU (eq-gru)"}
@@ -157,9 +161,19 @@ def cell_diagram(cell: str = "lstm", *, title: str | None = None) -> go.Figure:
                            line=dict(color=_style.GREY, width=2)))
     for x, y, text in spec["texts"]:
         notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=_INK)))
-    for x, y, text in spec["notes"]:
-        notes.append(dict(x=x, y=y, text=text, showarrow=False, bgcolor="white",
-                          font=dict(size=10, color=_INK)))
+    for x, y, text, *extra in spec["notes"]:
+        settings = dict(extra[0]) if extra else {}
+        hang = settings.pop("hang", True)
+        note = dict(x=x, y=y, text=text, showarrow=False, bgcolor="white",
+                    font=dict(size=10, color=_INK), **settings)
+        # A note just above (below) an operation hangs a fixed number of pixels off its centre:
+        # the diagram keeps its aspect, so on a phone the data gap shrinks but the text does not.
+        for name, ox, oy, _ in spec["ops"] if hang else ():
+            if abs(ox - x) < 1e-9 and 0 < abs(y - oy) <= 0.5:
+                up = y > oy
+                note.update(y=oy, yanchor="bottom" if up else "top", yshift=_NOTE_PX if up
+                            else -_NOTE_PX)
+        notes.append(note)
     (xa, xb), (ya, yb) = spec["range"]
     fig = go.Figure()
     _style.frame(fig, title=title or _TITLES[cell], shapes=shapes, annotations=notes,
