@@ -64,9 +64,10 @@ _GRU = {
               (0.6, -0.6, "x<sub>t</sub>")],
     "notes": [(1.6, 5.45, "z<sub>t</sub>⊙h<sub>t−1</sub>"),
               (7.45, 4.1, "(1−z<sub>t</sub>)⊙n<sub>t</sub>"),
-              # placed in data coordinates: between the "1−" on its left and the ⊗ up right
+              # a size smaller, a little left: between the "1−" on its left, the ⊗ up right and
+              # the line joining them
               (5.1, 3.35, "r<sub>t</sub>⊙(W<sub>hn</sub>h<sub>t−1</sub>+b<sub>hn</sub>)",
-               dict(hang=False))],
+               dict(xshift=-8, font=dict(size=9, color=_INK)))],
 }
 _SPECS = {"lstm": _LSTM, "gru": _GRU}
 _TITLES = {"lstm": "One step of an LSTM (eq-lstm)", "gru": "One step of a GRU (eq-gru)"}
@@ -164,8 +165,8 @@ def cell_diagram(cell: str = "lstm", *, title: str | None = None) -> go.Figure:
     for x, y, text, *extra in spec["notes"]:
         settings = dict(extra[0]) if extra else {}
         hang = settings.pop("hang", True)
-        note = dict(x=x, y=y, text=text, showarrow=False, bgcolor="white",
-                    font=dict(size=10, color=_INK), **settings)
+        note = {**dict(x=x, y=y, text=text, showarrow=False, bgcolor="white",
+                       font=dict(size=10, color=_INK)), **settings}
         # A note just above (below) an operation hangs a fixed number of pixels off its centre:
         # the diagram keeps its aspect, so on a phone the data gap shrinks but the text does not.
         for name, ox, oy, _ in spec["ops"] if hang else ():
