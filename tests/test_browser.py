@@ -36,9 +36,14 @@ SETTLE_JS = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
+  // On a page with figures gtt-plotly.js typesets the math after (or between) the figures: wait
+  // for both, up to 60 s.
   const want = document.querySelectorAll('script.gtt-plotly-data').length;
-  for (let i = 0; i < 200; i++) {
-    if (document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length >= want) break;
+  const typeset = () => [...document.querySelectorAll('.math')].every(
+    el => el.querySelector('mjx-container'));
+  for (let i = 0; i < 1200; i++) {
+    if (document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length >= want &&
+        typeset()) break;
     await new Promise(r => setTimeout(r, 50));
   }
 }"""
@@ -46,6 +51,10 @@ SETTLE_JS = """async () => {
 # Added before any page script runs (``context.add_init_script``): records in
 # ``window.__gttReady`` the time since navigation start (ms) at which every figure is drawn and
 # every equation typeset -- the moment a reader can use the page.
+# Screenshots are for people to look at, never a timing check: a long page's full-page shot took
+# over playwright's default 30 s on the two-core machine while the second clean build ran.
+SHOT_TIMEOUT_MS = 180_000
+
 READY_INIT_JS = """(() => {
   let observer = null;
   const check = () => {
@@ -172,7 +181,8 @@ def browser_pages(book):
                 "fast_steps": page.evaluate(FAST_JS),
                 "math": page.evaluate(MATH_JS),
             }
-            page.screenshot(path=str(SHOTS / f"{page_name.replace('/', '_')}.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / f"{page_name.replace('/', '_')}.png"), full_page=True,
+                            timeout=SHOT_TIMEOUT_MS)
             info["slider"] = _move_slider(page)
             results[page_name] = info
             context.close()
@@ -209,7 +219,8 @@ def _move_slider(page):
         " return {click: done - window.__gttDown, repaint: done - window.__gttChange}; }"
     )
     after = page.evaluate(SLIDER_JS, {"index": index})
-    page.screenshot(path=str(SHOTS / f"{page_name_of(page)}-slider-moved.png"))
+    page.screenshot(path=str(SHOTS / f"{page_name_of(page)}-slider-moved.png"),
+                    timeout=SHOT_TIMEOUT_MS)
     return {"before": before, "after": after, "ms": times["repaint"], "click_ms": times["click"]}
 
 

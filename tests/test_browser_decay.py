@@ -12,7 +12,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from book_support import Server
-from test_browser import FLAGS, SETTLE_JS, SHOTS, _launch  # noqa: F401  (shared set-up)
+from test_browser import (  # noqa: F401  (shared set-up)
+    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, _launch)
 
 from bpttlib import jacobians, viz
 
@@ -118,7 +119,8 @@ def test_dropdown_then_slider_then_dropdown_show_bpttlibs_curves(decay_page):
     state = page.evaluate(STATE_JS, {"index": index})
     moved = check_shown(state, "sigmoid")
     assert moved != first
-    page.screenshot(path=str(SHOTS / "book_vanishing-exploding-decay-grid.png"))
+    page.screenshot(path=str(SHOTS / "book_vanishing-exploding-decay-grid.png"),
+                    timeout=SHOT_TIMEOUT_MS)
 
     choose(page, gd, "relu")                           # 3. switch again: the slider's radius
     state = page.evaluate(STATE_JS, {"index": index})  #    holds for the new activation

@@ -17,7 +17,8 @@ import json
 import pytest
 
 from book_support import ROOT, Server, toc_pages
-from test_browser import FLAGS, SETTLE_JS, SHOTS, _launch  # noqa: F401  (shared set-up)
+from test_browser import (  # noqa: F401  (shared set-up)
+    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, _launch)
 
 from bpttlib.viz import _style
 
@@ -75,14 +76,14 @@ def overlap(a: dict, b: dict, slack: float = 1.0) -> bool:
 
 
 def shot(page, name: str, full: bool = True) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full, timeout=SHOT_TIMEOUT_MS)
 
 
 def figure_shots(page, name: str, most: int = 4) -> None:
     """Screenshots of a page's first figures (a whole long page at 390 px is slow to take)."""
     figures = page.locator(".gtt-plotly")
     for i in range(min(most, figures.count())):
-        figures.nth(i).screenshot(path=str(SHOTS / f"{name}-{i}.png"))
+        figures.nth(i).screenshot(path=str(SHOTS / f"{name}-{i}.png"), timeout=SHOT_TIMEOUT_MS)
 
 
 def set_theme(page, mode: str) -> None:
