@@ -88,16 +88,21 @@ def as_float_array(x: object, name: str, *, finite: bool = True) -> np.ndarray:
     return arr
 
 
-def as_int_array(x: object, name: str) -> np.ndarray:
-    """Coerce ``x`` to an int64 ndarray; only integer (not bool, not float) input is accepted."""
+def _rectangular(x: object, name: str, what: str) -> np.ndarray:
+    """``np.asarray(x)``, naming ``name`` if ``x`` is None, a string or a ragged list."""
     if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name}: expected an array of integers, got {_describe(x)}")
+        raise TypeError(f"{name}: expected an array of {what}, got {_describe(x)}")
     try:
-        arr = np.asarray(x)
+        return np.asarray(x)
     except ValueError as exc:
         raise ValueError(
             f"{name}: expected a rectangular array (not a ragged list), got {_describe(x)}"
         ) from exc
+
+
+def as_int_array(x: object, name: str) -> np.ndarray:
+    """Coerce ``x`` to an int64 ndarray; only integer (not bool, not float) input is accepted."""
+    arr = _rectangular(x, name, "integers")
     if arr.dtype == object:
         raise ValueError(f"{name}: expected a rectangular array of integers, got dtype object")
     if arr.dtype.kind not in "iu":
@@ -107,14 +112,7 @@ def as_int_array(x: object, name: str) -> np.ndarray:
 
 def as_bool_array(x: object, name: str) -> np.ndarray:
     """Coerce ``x`` to a bool ndarray; only boolean input is accepted (a ragged list names ``x``)."""
-    if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name}: expected an array of booleans, got {_describe(x)}")
-    try:
-        arr = np.asarray(x)
-    except ValueError as exc:
-        raise ValueError(
-            f"{name}: expected a rectangular array (not a ragged list), got {_describe(x)}"
-        ) from exc
+    arr = _rectangular(x, name, "booleans")
     if arr.dtype != bool:
         raise TypeError(f"{name}: expected an array of booleans, got dtype {arr.dtype}")
     return arr
