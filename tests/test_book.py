@@ -13,6 +13,9 @@ import yaml
 
 from book_support import ROOT, is_notebook, shown_plotly_outputs, toc_pages
 
+sys.path.insert(0, str(ROOT / "sphinx_ext"))
+from gtt_sphinx.mathtex import find_math  # noqa: E402
+
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -80,6 +83,18 @@ def test_plotly_figures_are_static_divs_with_one_local_plotly(book, page):
         assert not bundles, "no plotly.js on a page without figures"
     assert "cdn.plot.ly" not in text and "cdn.jsdelivr" not in text
     assert "application/vnd.jupyter.widget-state+json" not in text
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_math_is_typeset_at_build_time(book, page):
+    """No page loads MathJax; every formula is SVG with MathML beside it (gtt_sphinx.mathtex)."""
+    text = (book.html / f"{page}.html").read_text()
+    assert find_math(text) == [], f"{page}: TeX left for the browser"
+    assert "mathjax/startup.js" not in text and "window.MathJax" not in text
+    formulas = text.count("<mjx-container")
+    assert text.count("<mjx-assistive-mml") == formulas
+    if formulas:
+        assert text.count('<svg id="MJX-SVG-global-cache"') == 1
 
 
 @pytest.mark.parametrize("page", CHAPTERS)

@@ -6,9 +6,11 @@
   ``bpttlib.viz._style``) and the small figure loader into ``_static/vendor/`` of the HTML
   output. The mime renderer in :mod:`gtt_sphinx.plotly_mime` asks for them only on pages that
   have figures.
-- Copies the MathJax 3 tree shipped in the ``sphinx-mathjax-offline`` wheel into
-  ``_static/mathjax/`` (``mathjax_path`` in ``_config.yml`` points there; Sphinx loads it only
-  on pages with math, and ``mathjax3_config`` loads only the components the book needs).
+- Typesets the math at build time with the MathJax 3 tree shipped in the
+  ``sphinx-mathjax-offline`` wheel, run by Node.js (:mod:`gtt_sphinx.mathtex`): the pages load
+  no MathJax. Without Node.js it copies that tree into ``_static/mathjax/`` instead
+  (``mathjax_path`` in ``_config.yml`` points there; Sphinx loads it only on pages with math,
+  and ``mathjax3_config`` loads only the components the book needs).
 - Replaces the theme's 1.5 MB Font Awesome script by ``_static/gtt-icons.css`` (the icons the
   pages use, :mod:`gtt_sphinx.icons`), its solid icon font by a subset (the glyphs its
   stylesheets name, ``assets/fa-solid-900.woff2``, ``tools/vendor-icon-font.py``) and keeps the search index off every page but the search
@@ -28,7 +30,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-from . import icons, plotly_mime
+from . import icons, mathtex, plotly_mime
 from .lean import write_lean_js
 
 ASSETS = Path(__file__).parent / "assets"
@@ -75,7 +77,7 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     write_lean_js(ASSETS / "gtt-plotly.js", vendor / "gtt-plotly.js")
     (vendor / "gtt-template.js").write_text(plotly_mime.templates_script(), encoding="utf-8")
     target = static / "mathjax"
-    if not (target / "tex-chtml.js").is_file():
+    if not mathtex.prerendering(app) and not (target / "tex-chtml.js").is_file():
         shutil.copytree(mathjax_tree(), target, dirs_exist_ok=True)
     icons.write_stylesheet(Path(app.builder.outdir))
     # The theme's solid icon font, subset to the glyphs its stylesheets name (156 kB -> 2 kB;
@@ -186,5 +188,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", drop_unused_design_assets, priority=900)
     app.connect("build-finished", copy_assets)
+    app.setup_extension("gtt_sphinx.mathtex")  # the math typeset at build time (mathtex.py)
     app.setup_extension("gtt_sphinx.reader")  # dark figures, keyboard controls (reader.py)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

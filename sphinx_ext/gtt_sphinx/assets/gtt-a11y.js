@@ -46,24 +46,31 @@
   }
   // Display math wider than the column scrolls sideways (the theme gives it overflow: auto); a
   // keyboard user must be able to reach and scroll it (axe: scrollable-region-focusable,
-  // serious). After MathJax has typeset (at its startup, or on a page with figures whenever
-  // gtt-plotly.js has had it typeset some math: the "gtt:typeset" event), and again when the
-  // width changes.
+  // serious). Checked once the page has loaded (the math is typeset at build time; in a book
+  // built without Node.js, once MathJax has typeset it) and again when the width changes.
+  // All widths are read before any attribute changes: a write between two reads would make the
+  // browser lay the page out again for every equation (measured: ~1 s on a page with 300).
   function scrollableMath() {
-    document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth + 1) {
+    var all = Array.prototype.slice.call(document.querySelectorAll('mjx-container[display="true"]'));
+    var wide = all.map(function (el) { return el.scrollWidth > el.clientWidth + 1; });
+    all.forEach(function (el, i) {
+      var has = el.getAttribute("tabindex") === "0";
+      if (wide[i] && !has) {
         el.setAttribute("tabindex", "0");
-      } else {
+      } else if (!wide[i] && el.hasAttribute("tabindex")) {
         el.removeAttribute("tabindex");
       }
     });
   }
   window.addEventListener("load", function () {
     var mj = window.MathJax;
-    if (mj && mj.startup && mj.startup.promise) { mj.startup.promise.then(scrollableMath); }
+    if (mj && mj.startup && mj.startup.promise) {
+      mj.startup.promise.then(scrollableMath);
+    } else {
+      scrollableMath();
+    }
     window.addEventListener("resize", scrollableMath);
   });
-  document.addEventListener("gtt:typeset", scrollableMath);
 })();
 
 (function () {

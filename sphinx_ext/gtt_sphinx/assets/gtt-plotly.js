@@ -5,11 +5,8 @@
 //   time; the template is shipped once per site in gtt-template.js (window.gttPlotlyTemplates).
 // - Figures do not wait for MathJax: their labels use plotly's HTML subset, never LaTeX.
 // - Order: the figures in (or near) the viewport first, then the others, one per task so the
-//   page stays responsive; the math in view is typeset between two of them as soon as MathJax
-//   has loaded, the rest of the math after the last figure. On a page with
-//   figures the loader starts MathJax's typesetting itself (its startup typeset is switched off
-//   here): plotly draws a figure at about half the speed once the page holds the typeset math
-//   (measured: the gated chapter ready in 3.2 s instead of 4.1-4.6 s on the 2-core machine).
+//   page stays responsive. The math is typeset at build time (gtt_sphinx.mathtex); a book
+//   built without Node.js has MathJax typeset it in the browser, at MathJax's own startup.
 // - A trace type the shipped bundle lacks is a console error and the figure stays undrawn (plotly
 //   itself would silently draw nothing for it); the browser tests fail on both.
 // - Fast slider steps. A kernel-free slider step is a plotly "restyle" of x/y (and names, text;
@@ -235,41 +232,7 @@
     });
   }
   function nextTask() { return new Promise(function (r) { setTimeout(r, 0); }); }
-  // MathJax's own typesetting at startup, off (in its configuration, whether or not its
-  // startup.js has run yet): typeset() below runs it in the loader's order.
-  var hasMath = !!window.MathJax;
-  if (hasMath && window.MathJax.config && window.MathJax.config.startup) {
-    window.MathJax.config.startup.typeset = false;
-  } else if (hasMath) {
-    window.MathJax.startup = Object.assign({}, window.MathJax.startup, { typeset: false });
-  }
-  function typeset(near) {
-    var mj = window.MathJax;
-    if (!hasMath) { return Promise.resolve(); }
-    if (!mj.startup || !mj.startup.promise) {
-      console.error("gtt-plotly: MathJax did not start");
-      return Promise.resolve();
-    }
-    return mj.startup.promise.then(function () {
-      var els = near ? Array.prototype.filter.call(document.querySelectorAll(".math"), inView)
-        : undefined;
-      return near && !els.length ? null : mj.typesetPromise(els).then(function () {
-        document.dispatchEvent(new Event("gtt:typeset"));  // gtt-a11y.js listens
-      });
-    }).catch(function (err) { console.error("gtt-plotly: MathJax typesetting failed", err); });
-  }
-  // The math in view is typeset between two figures as soon as MathJax has loaded its parts;
-  // the figures never wait for that load.
-  var mathReady = false, nearDone = false;
-  function nearMath() {
-    if (nearDone || !mathReady) { return null; }
-    nearDone = true;
-    return typeset(true);
-  }
   function drawAll() {
-    if (hasMath && window.MathJax.startup && window.MathJax.startup.promise) {
-      window.MathJax.startup.promise.then(function () { mathReady = true; });
-    }
     var blobs = Array.prototype.slice.call(document.querySelectorAll("script.gtt-plotly-data"));
     var first = [], later = [];
     blobs.forEach(function (blob) {
@@ -277,8 +240,8 @@
       (div && inView(div) ? first : later).push(blob);
     });
     first.concat(later).reduce(function (done, blob) {
-      return done.then(nearMath).then(function () { return draw(blob); }).then(nextTask);
-    }, Promise.resolve()).then(function () { return typeset(false); });
+      return done.then(function () { return draw(blob); }).then(nextTask);
+    }, Promise.resolve());
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);

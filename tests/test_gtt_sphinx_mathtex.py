@@ -1,0 +1,147 @@
+"""gtt_sphinx.mathtex: the math typeset at build time, by MathJax in Node.js."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from sphinx.errors import ExtensionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sphinx_ext"))
+from gtt_sphinx import mathjax_tree  # noqa: E402
+from gtt_sphinx.mathtex import (  # noqa: E402
+    CACHE_ID,
+    STYLE_ID,
+    find_math,
+    is_runtime_mathjax,
+    node,
+    split_math,
+    typeset_page,
+)
+
+needs_node = pytest.mark.skipif(node() is None, reason="Node.js is not installed")
+
+
+def page(body: str) -> str:
+    return f'<html><head><title>t</title></head><body class="x">\n{body}\n</body></html>'
+
+
+@pytest.mark.parametrize(
+    "inner,expected",
+    [
+        (r"\(x_t\)", ("", "x_t", False)),
+        (r"\[\frac{a}{b}\]", ("", r"\frac{a}{b}", True)),
+        ("\n$$ y $$", ("\n", " y ", True)),
+        (  # Sphinx puts a labelled equation's number before the formula
+            '<span class="eqno">(3)<a class="headerlink" href="#e">#</a></span>\\[W \\\\ x\\]',
+            ('<span class="eqno">(3)<a class="headerlink" href="#e">#</a></span>', r"W \\ x", True),
+        ),
+        (r"\(a &lt; b \;\&amp;\; c &gt; d\)", ("", r"a < b \;\&\; c > d", False)),  # unescaped
+        (r"\[\left[ a \right] \\[4pt] b\]", ("", r"\left[ a \right] \\[4pt] b", True)),
+        ("no formula here", None),
+    ],
+)
+def test_split_math(inner, expected):
+    assert split_math(inner) == expected
+
+
+@pytest.mark.parametrize("inner", [r"\(x\) and more", r"\(x\) \(y\)", r"\[x\] tail"])
+def test_split_math_refuses_what_mathjax_would_typeset_differently(inner):
+    with pytest.raises(ValueError, match="math"):
+        split_math(inner)
+
+
+def test_find_math_takes_only_elements_whose_classes_include_math():
+    text = page(
+        r'<span class="math notranslate nohighlight">\(a\)</span>'
+        r'<div class="output text_latex math notranslate nohighlight">\[b\]</div>'
+        r'<div class="highlight-math notranslate"><pre>\(c\)</pre></div>'
+        r'<section class="tex2jax_ignore mathjax_ignore"><p>\(d\)</p></section>'
+        r'<span class="math">typeset already</span>'
+    )
+    assert [(tex, display) for _, _, tex, display in find_math(text)] == [("a", False), ("b", True)]
+
+
+@pytest.mark.parametrize(
+    "script,runtime",
+    [
+        ("mathjax/startup.js", True),
+        (type("S", (), {"filename": "mathjax/startup.js", "attributes": {}})(), True),
+        (type("S", (), {"filename": None, "attributes": {"body": "window.MathJax = {}"}})(), True),
+        (type("S", (), {"filename": "vendor/gtt-plotly.js", "attributes": {}})(), False),
+        ("doctools.js", False),
+    ],
+)
+def test_is_runtime_mathjax(script, runtime):
+    assert is_runtime_mathjax(script, "mathjax/startup.js") is runtime
+
+
+@pytest.fixture(scope="module")
+def typeset():
+    exe = node()
+    return lambda text: typeset_page(text, mathjax_tree(), exe)
+
+
+FORMULAS = page(
+    '<p>Inline <span class="math notranslate nohighlight">\\(\\frac{a}{b}\\)</span>, again '
+    '<span class="math notranslate nohighlight">\\(\\frac{a}{b}\\)</span>.</p>\n'
+    '<div class="math notranslate nohighlight" id="equation-e">\n'
+    '<span class="eqno">(1)<a class="headerlink" href="#equation-e">#</a></span>'
+    "\\[\\boldsymbol{h}_t = \\tanh(W h_{t-1}) \\quad a &lt; b\\]</div>"
+)
+
+
+@needs_node
+def test_typeset_page_leaves_no_tex_and_keeps_the_equation_number(typeset):
+    out = typeset(FORMULAS)
+    assert "\\(" not in out and "\\[" not in out
+    assert out.count("<mjx-container") == 3
+    assert '<span class="eqno">(1)<a class="headerlink" href="#equation-e">#</a></span><mjx' in out
+    assert out.count('display="true"') >= 1
+    # the same formula twice: the same markup twice
+    inline = re.findall(r'<span class="math notranslate nohighlight">(.*?)</span>', out, re.S)
+    assert len(inline) == 2 and inline[0] == inline[1]
+
+
+@needs_node
+def test_typeset_page_gives_screen_readers_the_formula_as_mathml(typeset):
+    out = typeset(FORMULAS)
+    # an independent reading of the TeX: a fraction of a over b, a less-than sign
+    assert "<mfrac><mi>a</mi><mi>b</mi></mfrac>" in out
+    assert "<mo>&lt;</mo>" in out
+    assert out.count("<mjx-assistive-mml") == 3
+    assert out.count('aria-hidden="true"') >= 3  # the drawing itself is hidden from them
+
+
+@needs_node
+def test_every_glyph_a_formula_uses_is_defined_once_in_the_page(typeset):
+    out = typeset(FORMULAS)
+    used = set(re.findall(r'xlink:href="#([^"]+)"', out))
+    defined = re.findall(r'<path id="([^"]+)"', out)
+    assert used and used <= set(defined)
+    assert len(defined) == len(set(defined))
+    # the glyph paths sit in one hidden svg at the top of the body, the styles in the head
+    assert re.search(rf'<body class="x"><svg id="{CACHE_ID}" style="display: none"', out)
+    head = out[: out.index("</head>")]
+    assert f'<style id="{STYLE_ID}">' in head and 'mjx-container[jax="SVG"]' in head
+
+
+@needs_node
+def test_typeset_page_is_deterministic_and_idempotent(typeset):
+    once = typeset(FORMULAS)
+    assert typeset(FORMULAS) == once
+    assert typeset(once) == once  # nothing left to typeset: an incremental build is a no-op
+    plain = page("<p>no math</p>")
+    assert typeset(plain) == plain
+
+
+@needs_node
+@pytest.mark.parametrize(
+    "tex,message",
+    [(r"\frac{a}{", "Missing close brace"), (r"\notamacro x", r"Undefined control sequence")],
+)
+def test_a_tex_error_fails_with_the_formula_named(typeset, tex, message):
+    text = page(f'<span class="math notranslate nohighlight">\\({tex}\\)</span>')
+    with pytest.raises(ExtensionError, match=message) as err:
+        typeset(text)
+    assert repr(tex) in str(err.value)
