@@ -1,6 +1,8 @@
 """gtt_sphinx.mathtex: the math typeset at build time, by MathJax in Node.js."""
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -145,3 +147,39 @@ def test_a_tex_error_fails_with_the_formula_named(typeset, tex, message):
     with pytest.raises(ExtensionError, match=message) as err:
         typeset(text)
     assert repr(tex) in str(err.value)
+
+
+MINI_CONF = 'extensions = ["gtt_sphinx"]\nmathjax_path = "mathjax/startup.js"\nhtml_theme = "sphinx_book_theme"\n'
+MINI_PAGE = "Title\n=====\n\nInline :math:`a < b` and\n\n.. math::\n   :label: one\n\n   \\frac{a}{b}\n"
+
+
+def build_mini(tmp_path, path_env):
+    """A one-page Sphinx project with gtt_sphinx, built with ``PATH=path_env``: its page."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(MINI_CONF)
+    (src / "index.rst").write_text(MINI_PAGE)
+    env = dict(os.environ, PATH=path_env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(src), str(out)],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return (out / "index.html").read_text(), out
+
+
+@needs_node
+def test_a_build_with_node_ships_typeset_math_and_no_mathjax(tmp_path):
+    page_html, out = build_mini(tmp_path, os.environ["PATH"])
+    assert page_html.count("<mjx-container") == 2 and "mathjax/startup.js" not in page_html
+    assert "<mo>&lt;</mo>" in page_html
+    assert not (out / "_static" / "mathjax").exists()  # nothing of MathJax's in the output
+
+
+def test_a_build_without_node_leaves_the_math_to_mathjax_in_the_browser(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    page_html, out = build_mini(tmp_path, str(empty))  # no node on this PATH
+    assert "<mjx-container" not in page_html and "\\(a &lt; b\\)" in page_html
+    assert page_html.count("mathjax/startup.js") == 1
+    assert (out / "_static" / "mathjax" / "startup.js").is_file()
