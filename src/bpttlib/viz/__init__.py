@@ -6,8 +6,9 @@ test inspects it. Figures that must work in the static book without a kernel car
 precomputed states in plotly's ``sliders``/``updatemenus``; each state is the output of the
 builder's *traces function*, which the live dashboards of :mod:`bpttlib.widgets` apply too.
 
-Labels use plotly's HTML subset (``‖∂s<sub>t</sub>/∂s<sub>k</sub>‖``), not LaTeX: a page
-without display math does not load MathJax. One module per part of the book:
+Labels use plotly's HTML subset (``‖∂s<sub>t</sub>/∂s<sub>k</sub>‖``), not LaTeX: plotly
+draws LaTeX only with MathJax in the page, and the book's pages carry none (their equations are
+typeset when the book is built). One module per part of the book:
 
 - ``_style``: the registered plotly template, the palette, axis titles and labels;
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
