@@ -36,8 +36,8 @@ SETTLE_JS = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
-  // On a page with figures gtt-plotly.js typesets the math after (or between) the figures: wait
-  // for both, up to 60 s.
+  // The math comes typeset from the build (gtt_sphinx.mathtex; a book built without Node.js has
+  // MathJax typeset it, awaited above); the figures are drawn one per task: wait up to 60 s.
   const want = document.querySelectorAll('script.gtt-plotly-data').length;
   const typeset = () => [...document.querySelectorAll('.math')].every(
     el => el.querySelector('mjx-container'));
@@ -107,13 +107,23 @@ def count_bytes(page):
 MATH_JS = """() => {
   const math = [...document.querySelectorAll('.math, span.math, div.math')];
   const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
+  // A formula drawn from glyphs the page does not define would be blank: each glyph reference
+  // must resolve to a path, and the browser must measure a drawn glyph (a path with outline
+  // data; invisible operators such as U+2061 have none) as drawn.
+  const blank = [...document.querySelectorAll('mjx-container svg use')].filter(use => {
+    const ref = (use.getAttribute('href') || use.getAttribute('xlink:href') || '').slice(1);
+    const path = document.getElementById(ref);
+    if (!path) return true;
+    const box = use.getBBox();
+    return (path.getAttribute('d') || '').trim() !== '' && !(box.width > 0 || box.height > 0);
+  }).map(use => use.closest('.math') ? use.closest('.math').textContent.slice(0, 80) : '?');
   // The prose a reader sees: the article minus code, outputs and typeset math.
   const prose = (document.querySelector('article') || document.querySelector('main') || document.body).cloneNode(true);
   prose.querySelectorAll('pre, code, .highlight, .cell_output, .output, mjx-container, .math, script, style, .gtt-plotly')
        .forEach(el => el.remove());
   const text = prose.textContent;
   const raw = (text.match(/\\$|\\\\[a-zA-Z]+|\\\\[()\\[\\]]|\\^\\{|_\\{/g) || []);
-  return {count: math.length, untypeset, raw: raw.slice(0, 10)};
+  return {count: math.length, untypeset, raw: raw.slice(0, 10), blank: [...new Set(blank)].slice(0, 10)};
 }"""
 
 # Moves the first plotly slider on the page by clicking its rail at 15% and 85% of its width;
@@ -291,6 +301,7 @@ def test_every_equation_is_typeset(browser_pages, page_name):
     math = browser_pages[page_name]["math"]
     assert math["untypeset"] == [], math["untypeset"]
     assert math["raw"] == [], f"raw TeX visible: {math['raw']}"
+    assert math["blank"] == [], f"formulas with undrawn glyphs: {math['blank']}"
 
 
 def test_pilot_chapter_has_math_figures_and_a_working_slider(browser_pages):
