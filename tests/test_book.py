@@ -95,6 +95,8 @@ def test_math_is_typeset_at_build_time(book, page):
     assert text.count("<mjx-assistive-mml") == formulas
     if formulas:
         assert text.count('<svg id="MJX-SVG-global-cache"') == 1
+        glyphs = set(re.findall(r'<path id="(MJX-[^"]+)"', text))
+        assert set(re.findall(r'xlink:href="#(MJX-[^"]+)"', text)) <= glyphs
 
 
 @pytest.mark.parametrize("page", CHAPTERS)

@@ -40,14 +40,18 @@ def page(body: str) -> str:
         ),
         (r"\(a &lt; b \;\&amp;\; c &gt; d\)", ("", r"a < b \;\&\; c > d", False)),  # unescaped
         (r"\[\left[ a \right] \\[4pt] b\]", ("", r"\left[ a \right] \\[4pt] b", True)),
-        ("no formula here", None),
+        (r"\[a \\(b+c)\]", ("", r"a \\(b+c)", True)),  # a line break before "(" stays display
+        ("\n\\begin{align} a &amp;= b \\end{align}\n", ("", r"\begin{align} a &= b \end{align}", True)),
+        ('<mjx-container class="MathJax" jax="SVG"><svg></svg></mjx-container>', None),
     ],
 )
 def test_split_math(inner, expected):
     assert split_math(inner) == expected
 
 
-@pytest.mark.parametrize("inner", [r"\(x\) and more", r"\(x\) \(y\)", r"\[x\] tail"])
+@pytest.mark.parametrize(
+    "inner", [r"\(x\) and more", r"\(x\) \(y\)", r"\[x\] tail", "no formula here", ""]
+)
 def test_split_math_refuses_what_mathjax_would_typeset_differently(inner):
     with pytest.raises(ValueError, match="math"):
         split_math(inner)
@@ -59,7 +63,7 @@ def test_find_math_takes_only_elements_whose_classes_include_math():
         r'<div class="output text_latex math notranslate nohighlight">\[b\]</div>'
         r'<div class="highlight-math notranslate"><pre>\(c\)</pre></div>'
         r'<section class="tex2jax_ignore mathjax_ignore"><p>\(d\)</p></section>'
-        r'<span class="math">typeset already</span>'
+        '<span class="math"><mjx-container class="MathJax" jax="SVG"></mjx-container></span>'
     )
     assert [(tex, display) for _, _, tex, display in find_math(text)] == [("a", False), ("b", True)]
 

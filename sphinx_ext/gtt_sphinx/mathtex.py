@@ -48,6 +48,7 @@ _ELEMENT = re.compile(
     r"(?P<inner>.*?)</(?P=tag)>",
     re.S,
 )
+_BODY = re.compile(r"<body(?:\s[^>]*)?>")
 _DELIMS = ((r"\(", r"\)", False), (r"\[", r"\]", True), ("$$", "$$", True))
 
 
@@ -62,24 +63,30 @@ def prerendering(app: Sphinx) -> bool:
 
 
 def split_math(inner: str) -> tuple[str, str, bool] | None:
-    """``(prefix, tex, display)`` of one math element's content, or None if it holds no TeX.
+    """``(prefix, tex, display)`` of one math element's content, or None if it is typeset already.
 
     The prefix is any markup before the formula (Sphinx puts a display equation's number
-    there); the TeX comes back unescaped. Content with text after the closing delimiter, or two
-    formulas, raises ValueError: MathJax would typeset such an element differently.
+    there); the TeX comes back unescaped. The formula's kind is that of the delimiter that opens
+    first (a display formula may contain ``\\(``). Bare TeX opening with ``\\begin{`` (Sphinx's
+    ``:nowrap:`` math, which MathJax typesets as an environment) is display math. Content with
+    text after the closing delimiter, two formulas, or text and no TeX raise ValueError: MathJax
+    would not have typeset such an element as one formula.
     """
-    for open_, close, display in _DELIMS:
-        start = inner.find(open_)
-        if start < 0:
-            continue
-        end = inner.rfind(close)
-        if end <= start or inner[end + len(close):].strip():
-            raise ValueError(f"unexpected math markup: {inner[:200]!r}")
-        tex = inner[start + len(open_):end]
-        if not display and (open_ in tex or close in tex):
-            raise ValueError(f"two formulas in one math element: {inner[:200]!r}")
-        return inner[:start], html.unescape(tex), display
-    return None
+    if "<mjx-container" in inner:
+        return None
+    found = [(inner.find(o), o, c, d) for o, c, d in _DELIMS if inner.find(o) >= 0]
+    if not found:
+        if inner.lstrip().startswith("\\begin{"):
+            return "", html.unescape(inner.strip()), True
+        raise ValueError(f"math element without TeX delimiters: {inner[:200]!r}")
+    start, open_, close, display = min(found)
+    end = inner.rfind(close)
+    if end <= start or inner[end + len(close):].strip():
+        raise ValueError(f"unexpected math markup: {inner[:200]!r}")
+    tex = inner[start + len(open_):end]
+    if not display and (open_ in tex or close in tex):
+        raise ValueError(f"two formulas in one math element: {inner[:200]!r}")
+    return inner[:start], html.unescape(tex), display
 
 
 def find_math(page: str) -> list[tuple[re.Match, str, str, bool]]:
@@ -105,7 +112,8 @@ def run_node(
         "items": [{"tex": tex, "display": display} for tex, display in items],
     }
     proc = subprocess.run(
-        [exe, str(SCRIPT)], input=json.dumps(job), capture_output=True, text=True, check=False
+        [exe, str(SCRIPT)], input=json.dumps(job), capture_output=True, text=True,
+        encoding="utf-8", timeout=600, check=False,
     )
     if proc.returncode != 0:
         raise ExtensionError(f"gtt_sphinx: MathJax in Node.js failed:\n{proc.stderr}")
@@ -135,10 +143,10 @@ def typeset_page(text: str, mathjax: Path, exe: str) -> str:
         raise ExtensionError("gtt_sphinx: a page with math has no </head>")
     style = f'<style id="{STYLE_ID}">\n{css}</style>\n'
     text = text[:head] + style + text[head:]
-    body = text.find("<body")
-    if body < 0:
+    body = _BODY.search(text, head)
+    if body is None:
         raise ExtensionError("gtt_sphinx: a page with math has no <body>")
-    body = text.index(">", body) + 1
+    body = body.end()
     cache = f'<svg id="{CACHE_ID}" style="display: none" aria-hidden="true">{defs}</svg>'
     return text[:body] + cache + text[body:]
 
@@ -178,8 +186,10 @@ def typeset_build(app: Sphinx, exception: Exception | None) -> None:
             new = typeset_page(text, mathjax, exe)
         except (ExtensionError, ValueError) as err:
             raise ExtensionError(f"gtt_sphinx: {path.relative_to(outdir)}: {err}") from err
-        if new != text:
-            path.write_text(new, encoding="utf-8")
+        if new != text:  # replaced whole: an interrupted build leaves the old page, not half
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(new, encoding="utf-8")
+            os.replace(tmp, path)
 
     workers = max(1, min(len(pages), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:

@@ -6,8 +6,8 @@
 //          "defs": <a <defs> element: the glyph paths the items use, which they reference>,
 //          "errors": [[index, message], ...]}
 //
-// The MathJax the pages used to load, with TeX input, SVG output and assistive MathML for screen
-// readers; only the place where it runs moves.
+// The MathJax the pages used to load in the browser (the same version and TeX input; SVG output
+// where the browser used HTML output), with assistive MathML for screen readers.
 "use strict";
 const path = require("path");
 
@@ -33,8 +33,8 @@ process.stdin.on("end", () => {
       },
     },
     // One <defs> for the page: a glyph's path is written once however often it is used. The
-    // SVG is sized in ex of the text around it: nothing to measure (and nothing can be here).
-    svg: { fontCache: "global", matchFontHeight: false },
+    // SVG is sized in ex of the text around it, so its x-height is the text's.
+    svg: { fontCache: "global" },
     startup: { typeset: false },
   }).then((MathJax) => {
     const adaptor = MathJax.startup.adaptor;

@@ -7,8 +7,8 @@ precomputed states in plotly's ``sliders``/``updatemenus``; each state is the ou
 builder's *traces function*, which the live dashboards of :mod:`bpttlib.widgets` apply too.
 
 Labels use plotly's HTML subset (``‖∂s<sub>t</sub>/∂s<sub>k</sub>‖``), not LaTeX: plotly
-draws LaTeX only with MathJax in the page, and the book's pages carry none (their equations are
-typeset when the book is built). One module per part of the book:
+draws LaTeX only with MathJax in the page, and the book's pages load none when their equations
+are typeset at build time (gtt_sphinx.mathtex). One module per part of the book:
 
 - ``_style``: the registered plotly template, the palette, axis titles and labels;
 - ``_controls``: kernel-free slider steps, rounding and axis ranges;
