@@ -258,14 +258,7 @@ def test_every_plotly_figure_is_drawn(book, browser_pages, page_name):
     assert info["figures"] == expected
 
 
-# Pages still over the 3 MB target (none now: the heaviest, gated, 2.94 MB). strict: the test
-# fails as soon as a page gets under the target, so that this list only shrinks.
-OVER_BUDGET: set[str] = set()
-
-
-@pytest.mark.parametrize("page_name", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="over the 3 MB target: #14"))
-    if p in OVER_BUDGET else p for p in toc_pages()])
+@pytest.mark.parametrize("page_name", toc_pages())
 def test_a_cold_page_load_transfers_at_most_3_mb(browser_pages, page_name):
     size = browser_pages[page_name]["bytes"]
     print(f"{page_name}: {size / 1e6:.2f} MB on a cold load")

@@ -182,11 +182,6 @@ def test_figures_are_dark_on_first_load_when_the_reader_chose_dark(reader, page_
         assert fig["paper"] == _style.DARK["paper_bgcolor"], fig
 
 
-# Pages with a figure whose legend still overlaps at 390 px (none now). strict: the test fails as
-# soon as one is fixed, so that this list only shrinks.
-PHONE_OVERLAPS: set[str] = set()
-
-
 @pytest.mark.parametrize("page_name", toc_pages())
 def test_on_a_phone_every_title_fits_and_none_covers_another(reader, page_name):
     """Figure, panel and axis titles and notes at 390 px: inside the figure, apart (side-by-side
@@ -201,9 +196,7 @@ def test_on_a_phone_every_title_fits_and_none_covers_another(reader, page_name):
                 assert not overlap(a, b), f"{fig['id']}: {a['text']!r} over {b['text']!r}"
 
 
-@pytest.mark.parametrize("page_name", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="legend overlap at 390 px: #14"))
-    if p in PHONE_OVERLAPS else p for p in toc_pages()])
+@pytest.mark.parametrize("page_name", toc_pages())
 def test_on_a_phone_no_legend_covers_a_control_or_a_title(reader, page_name):
     for fig in reader[page_name]["phone"]:
         for legend in fig["legend"]:

@@ -29,7 +29,7 @@ _NOTE_PX = 13       # from an operation's centre to the near edge of its note (i
 
 # One step of each cell: gates (name, x, activation, label under the box), operations
 # (name, x, y, symbol), lines (from, to; a point is a node name or (x, y)), texts, and notes
-# (x, y, text[, annotation settings; hang=False keeps a note where it is put, see below]).
+# (x, y, text[, annotation settings]).
 _LSTM = {
     "range": ((-0.9, 10.9), (-0.9, 5.9)),
     "gates": [("f", 1.5, "σ", "keep"), ("i", 3.3, "σ", "write"),
@@ -163,13 +163,11 @@ def cell_diagram(cell: str = "lstm", *, title: str | None = None) -> go.Figure:
     for x, y, text in spec["texts"]:
         notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=_INK)))
     for x, y, text, *extra in spec["notes"]:
-        settings = dict(extra[0]) if extra else {}
-        hang = settings.pop("hang", True)
         note = {**dict(x=x, y=y, text=text, showarrow=False, bgcolor="white",
-                       font=dict(size=10, color=_INK)), **settings}
+                       font=dict(size=10, color=_INK)), **(extra[0] if extra else {})}
         # A note just above (below) an operation hangs a fixed number of pixels off its centre:
         # the diagram keeps its aspect, so on a phone the data gap shrinks but the text does not.
-        for name, ox, oy, _ in spec["ops"] if hang else ():
+        for _, ox, oy, _ in spec["ops"]:
             if abs(ox - x) < 1e-9 and 0 < abs(y - oy) <= 0.5:
                 up = y > oy
                 note.update(y=oy, yanchor="bottom" if up else "top", yshift=_NOTE_PX if up
