@@ -42,8 +42,9 @@
   // Phones: side-by-side panels (one row of subplots) are stacked into one column when the
   // figure is narrower than NARROW px; titles, notes, shapes and colour bars placed in paper
   // coordinates move with their panel, and the figure grows to give each panel its height.
-  var NARROW = 560, GAP_PX = 100;
-  var PANEL_TITLE_PX = 8.5;  // mean width of a panel title's character (plotly's 16 px)  // between panels: tick labels, axis title, next panel's title
+  var NARROW = 560;
+  var GAP_PX = 100;  // between panels: tick labels, axis title, next panel's title
+  var PANEL_TITLE_PX = 8.5;  // mean width of a panel title's character (plotly's 16 px)
   function columnsOf(layout) {
     var cols = Object.keys(layout).filter(function (k) { return /^xaxis\d*$/.test(k); })
       .map(function (k) {
@@ -66,6 +67,7 @@
     var plot = H - (m.t === undefined ? 100 : m.t) - (m.b === undefined ? 80 : m.b);
     var row = Math.max(220, 0.8 * plot), total = n * row + (n - 1) * GAP_PX;
     var h = row / total, GAP = GAP_PX / total;
+    function topOf(i) { return 1 - i * (h + GAP); }  // the paper y of panel i's top
     var bars = [];
     fig.data.forEach(function (t) {
       [t, t.marker || {}].forEach(function (o) {
@@ -82,7 +84,7 @@
       return best;
     }
     function move(o, xk, yk, i) {
-      var c = cols[i], top = 1 - i * (h + GAP);
+      var c = cols[i], top = topOf(i);
       if (typeof o[xk] === "number") { o[xk] = (o[xk] - c.d[0]) / (c.d[1] - c.d[0]) * right; }
       if (typeof o[yk] === "number") { o[yk] = top - h + o[yk] * h; }
     }
@@ -97,7 +99,7 @@
       }
     });
     cols.forEach(function (c, i) {
-      var top = 1 - i * (h + GAP);
+      var top = topOf(i);
       layout[c.key] = Object.assign({}, layout[c.key], { domain: [0, right] });
       var yk = "yaxis" + String(layout[c.key].anchor || "y").slice(1);
       layout[yk] = Object.assign({}, layout[yk], { domain: [top - h, top] });
@@ -105,7 +107,7 @@
       if (layout[yk].matches) { layout[yk].showticklabels = true; }
     });
     bars.forEach(function (b) {
-      var i = col(0, b.x), top = 1 - i * (h + GAP);
+      var i = col(0, b.x), top = topOf(i);
       Object.assign(b.bar, { x: right + 0.04, xanchor: "left", y: top - h / 2, yanchor: "middle",
                              len: h * (b.bar.len || 1), lenmode: "fraction" });
     });
@@ -143,6 +145,19 @@
     layout.height = H + extra;
     return layout.height;
   }
+  // A figure follows its box's width. plotly's "responsive" answers the window's resize event
+  // only; the column also narrows when a scrollbar appears after a figure is drawn or a sidebar
+  // opens, and the figure (a contained box) would then lose its right edge.
+  var resizer = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var gd = entry.target, full = gd._fullLayout;
+      if (full && Math.abs(gd.clientWidth - full.width) > 1) {
+        Plotly.Plots.resize(gd).catch(function (err) {
+          console.error("gtt-plotly: resizing " + gd.id + " failed", err);
+        });
+      }
+    });
+  }) : null;
   function draw(blob) {
     var div = document.getElementById(blob.dataset.target);
     if (!div || div.dataset.gttRendered) { return Promise.resolve(); }
@@ -167,6 +182,7 @@
         });
         if (fast) { div.dataset.gttFastSteps = fast; listen(div); }
         div.dataset.gttRendered = "1";
+        if (resizer) { resizer.observe(div); }
       })
       .catch(function (err) { console.error("gtt-plotly: figure " + div.id + " failed", err); });
   }
