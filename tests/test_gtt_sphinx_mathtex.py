@@ -187,3 +187,72 @@ def test_a_build_without_node_leaves_the_math_to_mathjax_in_the_browser(tmp_path
     assert "<mjx-container" not in page_html and "\\(a &lt; b\\)" in page_html
     assert page_html.count("mathjax/startup.js") == 1
     assert (out / "_static" / "mathjax" / "startup.js").is_file()
+
+
+
+# What MathJax draws with a <g> of its own: fractions, scripts, stretchy delimiters, tables
+# (with rules and alignment), enclosures, accents, colour, text, big operators, limits.
+DRAWN = [
+    (r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \sum_{k=1}^{t} \delta_t^{(k)}", True),
+    (r"\left( \prod_{i=k+1}^{t} \operatorname{diag}(\phi'(a_i)) W \right)^{\!\top}", True),
+    (r"\begin{aligned} h_t &= \tanh(W h_{t-1} + U x_t) \\ y_t &= V h_t \end{aligned}", True),
+    (r"\begin{array}{c|c} 1 & 2 \\ \hline 3 & \bar{x} \end{array}", True),
+    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix} \boxed{\rho(W) < 1}", False),
+    (r"\underbrace{\hat{g}\,\tilde{c}}_{\text{gate}} \overset{?}{=} \sqrt[3]{x^2_{i}}", False),
+    (r"\color{red}{\mathbb{R}^{n \times n}} \cdots \lVert g \rVert_2 \le \theta", False),
+    (r"\left\lbrace x \;\middle|\; \left\lvert x \right\rvert > 1 \right\rbrace", True),
+]
+
+# The largest difference of any colour channel between two same-sized PNGs (0-255), in the page.
+PIXEL_DIFF_JS = """async ([a, b]) => {
+  const read = async (b64) => {
+    const img = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+    const c = new OffscreenCanvas(img.width, img.height), g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return g.getImageData(0, 0, img.width, img.height);
+  };
+  const [x, y] = [await read(a), await read(b)];
+  if (x.width !== y.width || x.height !== y.height) return 256;
+  let worst = 0;
+  for (let i = 0; i < x.data.length; i++) worst = Math.max(worst, Math.abs(x.data[i] - y.data[i]));
+  return worst;
+}"""
+
+
+@needs_node
+@pytest.mark.book
+@pytest.mark.slow
+def test_flattened_svg_draws_what_mathjax_drew(tmp_path):
+    """Each formula at 40 px, as MathJax gives it and flattened: the same picture. The
+    flattened SVG composes a glyph's translates itself (Chromium composes nested ones in single
+    precision), so an edge pixel's anti-aliasing may differ by a few levels of 255; a glyph
+    moved by a pixel, or lost, differs by far more."""
+    import base64
+
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, FLAGS
+
+    from gtt_sphinx.mathtex import run_node
+
+    if CHROMIUM is None:
+        pytest.fail("Chromium is missing: run `make test` (tools/system-deps.sh installs it)")
+    shots, groups = {}, {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        for flatten in (False, True):
+            markup, css, defs = run_node(DRAWN, mathjax_tree(), node(), flatten=flatten)
+            body = "".join(f'<p id="f{i}" style="font-size: 40px">{m}</p>'
+                           for i, m in enumerate(markup))
+            (tmp_path / "p.html").write_text(
+                f"<html><head><style>{css}</style></head><body>"
+                f'<svg style="display: none">{defs}</svg>{body}</body></html>', encoding="utf-8")
+            page.goto((tmp_path / "p.html").as_uri())
+            shots[flatten] = [base64.b64encode(page.locator(f"#f{i}").screenshot()).decode()
+                              for i in range(len(DRAWN))]
+            groups[flatten] = sum(m.count("<g") for m in markup)
+        diffs = [page.evaluate(PIXEL_DIFF_JS, [a, b]) for a, b in zip(shots[False], shots[True])]
+        browser.close()
+    assert groups[True] < groups[False] / 2  # it did flatten
+    for (tex, _), diff in zip(DRAWN, diffs):
+        assert diff <= 8, f"the flattened SVG of {tex!r} draws differently (by {diff}/255)"

@@ -10,6 +10,8 @@ script tags are dropped in ``html-page-context``).
 Measured on a cold load in Chromium (bptt, 311 formulas): 3.6 s of main-thread work -> 1.4 s
 and 0.2 MB fewer bytes; MathJax's runtime was parsing and typesetting, and HTML output's many
 elements took longer to lay out than SVG's (benchmarks/bench_browser.py reports every page).
+The SVG is flattened (``assets/mathjax-node.js``: MathJax's one ``<g>`` per MathML node goes
+where it only carries a translate), which takes a sixth of bptt's elements and 130 kB away.
 
 A TeX error (an undefined macro included) fails the build and names the page and the formula.
 Without Node.js on the machine the pages load MathJax and it typesets in the browser, as before
@@ -100,16 +102,18 @@ def find_math(page: str) -> list[tuple[re.Match, str, str, bool]]:
 
 
 def run_node(
-    items: list[tuple[str, bool]], mathjax: Path, exe: str
+    items: list[tuple[str, bool]], mathjax: Path, exe: str, *, flatten: bool = True
 ) -> tuple[list[str], str, str]:
     """Typeset ``(tex, display)`` items in one fresh MathJax.
 
     Returns each item's markup, MathJax's stylesheet and the ``<defs>`` of the glyph paths the
-    markup references.
+    markup references. ``flatten=False`` keeps MathJax's SVG as it comes, with a ``<g>`` per
+    MathML node (the tests compare the two drawings).
     """
     job = {
         "mathjax": str(mathjax),
         "items": [{"tex": tex, "display": display} for tex, display in items],
+        "flatten": flatten,
     }
     proc = subprocess.run(
         [exe, str(SCRIPT)], input=json.dumps(job), capture_output=True, text=True,
