@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import http.server
 import json
 import os
@@ -12,7 +13,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -58,12 +58,19 @@ def build_book(out: Path) -> Build:
 
 
 def toc_pages() -> list[str]:
-    """Docnames of every page in ``_toc.yml``, e.g. ``book/how-to-use``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [c["file"] for c in part.get("chapters", [])]
-    return pages
+    """Docnames of every page in ``_toc.yml``, e.g. ``book/how-to-use`` (tools/colab.py reads
+    the table of contents; its sections too)."""
+    return _colab().toc_pages()
+
+
+@functools.cache
+def _colab():
+    """tools/colab.py, loaded as a module."""
+    spec = importlib.util.spec_from_file_location("gtt_colab", ROOT / "tools" / "colab.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def is_notebook(page: str) -> bool:

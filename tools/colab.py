@@ -118,11 +118,17 @@ class Book:
 
 # ---------------------------------------------------------------------------- the book's index
 def toc_pages() -> list[str]:
+    """Every page of ``_toc.yml`` in reading order (a chapter, then its sections), e.g.
+    ``book/how-to-use``."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+    def walk(entries: list[dict]) -> list[str]:
+        return [f for e in entries for f in [e["file"], *walk(e.get("sections", []))]]
+
     files = [toc["root"]]
     for part in toc.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
-    files += [c["file"] for c in toc.get("chapters", [])]
+        files += walk(part.get("chapters", []))
+    files += walk(toc.get("chapters", []))
     return [f.removesuffix(".md") for f in files]
 
 

@@ -13,12 +13,19 @@
 // their visible text (WCAG 2.5.3 "label in name"; axe's label-content-name-mismatch, serious):
 // the code cells' "Show code cell source" toggles (named "Toggle hidden content"), the search
 // field buttons (visible "Search Ctrl+K", named "Search") and the colour-mode button (shows a
-// sun, moon or half circle titled Light/Dark/System Settings, named "Color mode").
+// sun, moon or half circle titled Light/Dark/System Settings, named "Color mode"); and the
+// sidebar's toggle of a page's sections (a chevron, no name; axe: summary-name, serious) the
+// name "Sections of" and the page's title.
 (function () {
   "use strict";
   function names() {
     document.querySelectorAll("details > summary[aria-label]").forEach(function (el) {
       if (el.textContent.trim()) { el.removeAttribute("aria-label"); }
+    });
+    document.querySelectorAll("li.has-children > details > summary").forEach(function (el) {
+      if (el.textContent.trim() || el.getAttribute("aria-label")) { return; }
+      var link = el.parentNode.parentNode.querySelector(":scope > a");
+      el.setAttribute("aria-label", "Sections of " + (link ? link.textContent.trim() : "this page"));
     });
     document.querySelectorAll(".search-button-field[aria-label]").forEach(function (el) {
       if (el.textContent.trim()) { el.removeAttribute("aria-label"); }

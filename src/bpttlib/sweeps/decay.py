@@ -122,7 +122,7 @@ SENTENCE = ("The", "brown", "and", "black", "dog,", "which", "was", "playing", "
 
 @dataclass(frozen=True)
 class SentenceSweep:
-    """∂h₁₅/∂h₂ on :data:`SENTENCE` over spectral radii (see :func:`sentence_sweep`).
+    """∂h₁₅/∂h₂ on ``SENTENCE`` over spectral radii (see :func:`sentence_sweep`).
 
     Attributes
     ----------
@@ -149,7 +149,7 @@ class SentenceSweep:
 
 
 def sentence_embedding(n_in: int = 8, *, seed: int = 0) -> np.ndarray:
-    """The inputs ``x_t`` (eq-rnn-state) of :data:`SENTENCE`, shape ``(15, n_in)``: one random
+    """The inputs ``x_t`` (eq-rnn-state) of ``SENTENCE``, shape ``(15, n_in)``: one random
     vector per distinct word (``default_rng([seed, 15])``), a stand-in for a learned embedding;
     repeated words ("the", "was") repeat their row."""
     n_in = _checks.check_size(n_in, "n_in")
@@ -161,7 +161,7 @@ def sentence_embedding(n_in: int = 8, *, seed: int = 0) -> np.ndarray:
 
 def sentence_sweep(radii: Sequence[float], *, k: int = 2, n_hidden: int = 32, n_in: int = 8,
                    seed: int = 0, activation: str = "tanh") -> SentenceSweep:
-    """The Jacobian product ``∂h₁₅/∂h_k`` of a tanh RNN reading :data:`SENTENCE`.
+    """The Jacobian product ``∂h₁₅/∂h_k`` of a tanh RNN reading ``SENTENCE``.
 
     Parameters
     ----------

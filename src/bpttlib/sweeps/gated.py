@@ -173,7 +173,7 @@ def connectivity_rows(study, task, T, *, models=("rnn", "lstm", "gru")):
     labels : list of (str, str)
         ``(model, "init" or "trained")`` per row.
     z : numpy.ndarray, shape (2 · len(models), L)
-        ``log10(C(t) / max_t C(t))`` of :data:`CONNECTIVITY_CURVE` ``[task]``, each seed's
+        ``log10(C(t) / max_t C(t))`` of ``CONNECTIVITY_CURVE`` ``[task]``, each seed's
         curve normalised by its own maximum, then the median over the seeds.
 
     Notes

@@ -29,7 +29,7 @@ RECURRENT_FIELDS = ("W_x", "W_s", "b_s")
 
 
 def recurrent_vector(grads: _rnn.RNNParams) -> np.ndarray:
-    """The fields that truncation changes (:data:`RECURRENT_FIELDS`) as one vector.
+    """The fields that truncation changes (``RECURRENT_FIELDS``) as one vector.
 
     Parameters
     ----------

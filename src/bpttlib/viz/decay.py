@@ -55,7 +55,7 @@ def decay_grid_figure(
     Parameters
     ----------
     grid : DecayGrid
-        From :func:`decay_grid`.
+        From :func:`~bpttlib.sweeps.decay_grid`.
     radius : float, optional
         The spectral radius shown first (the nearest one in the grid).
     activation : str, optional

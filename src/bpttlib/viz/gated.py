@@ -3,8 +3,8 @@
 Builders for book/gated.md and book/remedies.md, and the figures that the live dashboards
 :func:`bpttlib.widgets.gated_decay_explorer` and :func:`bpttlib.widgets.skip_explorer` start from
 and update through (:func:`gated_decay_traces`, :func:`skip_traces`). The curves come from
-``bpttlib.sweeps`` (:func:`gated_decay_curves` and its grid, the cell-path and skip sweeps);
-every curve is indexed by the distance ``T − k``.
+``bpttlib.sweeps`` (:func:`~bpttlib.sweeps.gated_decay_curves` and its grid, the cell-path and
+skip sweeps); every curve is indexed by the distance ``T − k``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def gated_decay_traces(
     Parameters
     ----------
     curves : mapping of str to numpy.ndarray, shape (T+1,)
-        ``"rnn"``, ``"gru"``, ``"lstm"`` (:func:`gated_decay_curves`).
+        ``"rnn"``, ``"gru"``, ``"lstm"`` (:func:`~bpttlib.sweeps.gated_decay_curves`).
     digits : int or None, optional
         See :func:`curve_traces`.
 
@@ -57,7 +57,7 @@ def gated_decay_layout(curves: Mapping[str, np.ndarray]) -> dict:
     Parameters
     ----------
     curves : mapping of str to numpy.ndarray, shape (T+1,) or (S, T+1)
-        :func:`gated_decay_curves` or its grid over biases.
+        :func:`~bpttlib.sweeps.gated_decay_curves` or its grid over biases.
 
     Returns
     -------
@@ -85,7 +85,7 @@ def gated_decay_figure(
     forget_biases : sequence of float
         The LSTM's forget-gate biases offered by the slider.
     T, n_hidden, seed, spectral_radius, input_scale : optional
-        See :func:`gated_decay_curves`.
+        See :func:`~bpttlib.sweeps.gated_decay_curves`.
     active : int, optional
         Index of the bias shown first (default: the middle one).
     slider : bool, optional

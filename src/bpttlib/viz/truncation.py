@@ -4,7 +4,7 @@ Builders for book/truncation.md, and the figure that the live dashboard
 :func:`bpttlib.widgets.truncation_explorer` starts from and updates through
 (:func:`truncation_traces` for ``k``, :func:`truncation_sweep_traces` and
 :func:`truncation_layout` for a new sweep). The data come from ``bpttlib.sweeps``
-(:func:`truncation_sweep`).
+(:func:`~bpttlib.sweeps.truncation_sweep`).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def truncation_figure(
     Parameters
     ----------
     sweep : TruncationSweep
-        From :func:`truncation_sweep`.
+        From :func:`~bpttlib.sweeps.truncation_sweep`.
     k : int, optional
         The truncation length shown first (one of ``sweep.ks``; default the middle one).
     slider : bool, optional
