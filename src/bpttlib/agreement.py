@@ -1,4 +1,4 @@
-"""The agreement study behind ``book/agreement.md``: what vanishing costs a language model.
+"""The agreement study of Part II (the chapter :doc:`/book/agreement`).
 
 A tanh RNN and a GRU learn the toy subject–verb agreement task of
 :func:`bpttlib.tasks.agreement_task` in a "language" whose distractor nouns mostly share the
