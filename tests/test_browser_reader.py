@@ -137,7 +137,7 @@ def reader(book):
                 shot(page, f"{stem}-dark", full=False)
                 figure_shots(page, f"{stem}-dark")
             # The dark theme's own colours are the same on every page: audit them where the
-            # figures are (axe on the long API page twice would add a minute to every run).
+            # figures are (axe on the long API pages twice would add a minute to every run).
             info["axe_dark"] = page.evaluate(AXE_JS) if info["light"] else []
             set_theme(page, "light")
             page.evaluate(THEMED_JS, "light")

@@ -189,7 +189,6 @@ def test_a_build_without_node_leaves_the_math_to_mathjax_in_the_browser(tmp_path
     assert (out / "_static" / "mathjax" / "startup.js").is_file()
 
 
-
 # What MathJax draws with a <g> of its own: fractions, scripts, stretchy delimiters, tables
 # (with rules and alignment), enclosures, accents, colour, text, big operators, limits.
 DRAWN = [

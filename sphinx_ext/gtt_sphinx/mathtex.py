@@ -11,7 +11,7 @@ Measured on a cold load in Chromium (bptt, 311 formulas): 3.6 s of main-thread w
 and 0.2 MB fewer bytes; MathJax's runtime was parsing and typesetting, and HTML output's many
 elements took longer to lay out than SVG's (benchmarks/bench_browser.py reports every page).
 The SVG is flattened (``assets/mathjax-node.js``: MathJax's one ``<g>`` per MathML node goes
-where it only carries a translate), which takes a sixth of bptt's elements and 130 kB away.
+where it only carries a translate), which takes a quarter of bptt's elements and 140 kB away.
 
 A TeX error (an undefined macro included) fails the build and names the page and the formula.
 Without Node.js on the machine the pages load MathJax and it typesets in the browser, as before

@@ -9,8 +9,9 @@
 // the new active index, and emits plotly_sliderchange / plotly_buttonclicked. A focused control
 // gets a visible ring (a rectangle, as SVG groups take no CSS outline everywhere).
 //
-// On every page it also gives three of the theme's controls an accessible name that contains
-// their visible text (WCAG 2.5.3 "label in name"; axe's label-content-name-mismatch, serious):
+// On every page it also gives four of the theme's controls an accessible name: three a name
+// that contains their visible text (WCAG 2.5.3 "label in name"; axe's
+// label-content-name-mismatch, serious):
 // the code cells' "Show code cell source" toggles (named "Toggle hidden content"), the search
 // field buttons (visible "Search Ctrl+K", named "Search") and the colour-mode button (shows a
 // sun, moon or half circle titled Light/Dark/System Settings, named "Color mode"); and the

@@ -15,7 +15,7 @@
 // data-mjx-texclass and a transform is replaced by its children, its transform put in front of
 // each child's own (the same drawing). Kept: the <g> of an mtable, merror or maction and their
 // direct children (MathJax's stylesheet selects those), and a <g> with a nested <svg> child
-// (which takes no transform). On bptt this is 5220 <g> -> 311, a sixth of the page's elements.
+// (which takes no transform). On bptt this is 5220 <g> -> 339: 20.0k -> 15.2k elements.
 "use strict";
 const path = require("path");
 
@@ -35,7 +35,7 @@ function compose(outer, inner) {
 
 function flatten(adaptor, node) {
   adaptor.childNodes(node).slice().forEach((child) => {
-    if (adaptor.kind(child) !== "#text") { flatten(adaptor, child); }
+    if (!["#text", "#comment"].includes(adaptor.kind(child))) { flatten(adaptor, child); }
   });
   if (adaptor.kind(node) !== "g") { return; }
   const parent = adaptor.parent(node);

@@ -22,6 +22,5 @@ from .gated import *  # noqa: F403
 from .remedies import *  # noqa: F403
 from .rtrl import *  # noqa: F403
 from .truncation import *  # noqa: F403
-from .truncation import recurrent_vector  # public, used by chapters; not in __all__
 
 __all__ = [*rtrl.__all__, *decay.__all__, *truncation.__all__, *gated.__all__, *remedies.__all__]

@@ -54,7 +54,7 @@ def decay_grid_figure(
 
     Parameters
     ----------
-    grid : DecayGrid
+    grid : bpttlib.sweeps.DecayGrid
         From :func:`~bpttlib.sweeps.decay_grid`.
     radius : float, optional
         The spectral radius shown first (the nearest one in the grid).

@@ -27,7 +27,7 @@ def truncation_traces(sweep: TruncationSweep, k: int) -> dict[int, dict]:
 
     Parameters
     ----------
-    sweep : TruncationSweep
+    sweep : bpttlib.sweeps.TruncationSweep
     k : int
         One of ``sweep.ks``.
 
@@ -68,7 +68,7 @@ def truncation_sweep_traces(sweep: TruncationSweep) -> dict[int, dict]:
 
     Parameters
     ----------
-    sweep : TruncationSweep
+    sweep : bpttlib.sweeps.TruncationSweep
 
     Returns
     -------
@@ -91,7 +91,7 @@ def truncation_layout(sweep: TruncationSweep) -> dict:
 
     Parameters
     ----------
-    sweep : TruncationSweep
+    sweep : bpttlib.sweeps.TruncationSweep
 
     Returns
     -------
@@ -118,7 +118,7 @@ def truncation_figure(
 
     Parameters
     ----------
-    sweep : TruncationSweep
+    sweep : bpttlib.sweeps.TruncationSweep
         From :func:`~bpttlib.sweeps.truncation_sweep`.
     k : int, optional
         The truncation length shown first (one of ``sweep.ks``; default the middle one).
