@@ -7,6 +7,9 @@ with every non-local request blocked, and per page of ``_toc.yml`` reports
   until no request has started or ended for 750 ms after the page is ready (late fonts count);
 - **ready**: navigation start -> every figure drawn and every equation typeset, median (and
   range) over ``--loads`` cold loads;
+- **widened**: how many of the page's figures plotly drew twice because their margins were too
+  small for their legend, sliders or tick labels (it widens the margin and draws the whole figure
+  again; ``bpttlib.viz._style.frame`` leaves room for the parts whose size it knows);
 - **repaint**: for each kernel-free slider / dropdown of each figure, the median time of one step
   (plotly's own command for the step, as a click on the control runs it, until its redraw has
   finished), stepping through all of the control's states in order.
@@ -81,6 +84,14 @@ STEP_JS = """async ({figure, kind, index}) => {
 }"""
 
 
+# Figures whose margins plotly widened (drawing them twice): a side > 1 px off (plotly's test).
+WIDENED_JS = """() => { const figs = [...document.querySelectorAll('.gtt-plotly')];
+  const widened = figs.filter(gd => { const m = gd.layout.margin || {}, s = gd._fullLayout._size;
+    const given = {l: 80, r: 80, t: 100, b: 80, ...m};
+    return ['l', 'r', 't', 'b'].some(k => Math.abs(s[k] - given[k]) > 1); });
+  return [widened.length, figs.length]; }"""
+
+
 def _median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -113,6 +124,7 @@ def bench_page(browser, url, loads):
         sizes.append(size)
         readies.append(ready)
         if i == loads - 1:
+            widened = page.evaluate(WIDENED_JS)
             for ctl in page.evaluate(CONTROLS_JS):
                 if ctl["steps"] < 2:
                     continue
@@ -122,7 +134,8 @@ def bench_page(browser, url, loads):
                 repaint.append({**ctl, "median": _median(times), "max": max(times, default=0.0),
                                 "n": len(times)})
         context.close()
-    return {"bytes": sizes[0], "bytes_all": sizes, "ready": readies, "repaint": repaint}
+    return {"bytes": sizes[0], "bytes_all": sizes, "ready": readies, "repaint": repaint,
+            "widened": widened}
 
 
 def main(argv=None):
@@ -156,7 +169,7 @@ def main(argv=None):
           f"{TARGET_READY_MS:.0f} ms (median of {args.loads}), repaint <= "
           f"{TARGET_REPAINT_MS:.0f} ms per step (ratio = measured / target; > 1 misses)")
     head = f"{'page':<28}{'MB':>7}{'ratio':>7}{'ready ms':>10}{'(min-max)':>15}{'ratio':>7}" \
-           f"{'slider ms':>11}{'ratio':>7}{'menu ms':>9}"
+           f"{'slider ms':>11}{'ratio':>7}{'menu ms':>9}{'widened':>9}"
     print(head)
     print("-" * len(head))
     for name, r in results.items():
@@ -168,6 +181,7 @@ def main(argv=None):
         rep = f"{worst:11.1f}{worst / TARGET_REPAINT_MS:7.2f}" if worst is not None else \
             f"{'-':>11}{'-':>7}"
         rep += f"{menu:9.1f}" if menu is not None else f"{'-':>9}"
+        rep += f"{'%d/%d' % tuple(r['widened']):>9}" if r["widened"][1] else f"{'-':>9}"
         spread = f"({min(r['ready']):.0f}-{max(r['ready']):.0f})"
         print(f"{name:<28}{r['bytes'] / 1e6:7.2f}{r['bytes'] / TARGET_BYTES:7.2f}{ready:10.0f}"
               f"{spread:>15}"

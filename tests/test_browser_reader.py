@@ -64,6 +64,9 @@ BOXES_JS = """() => [...document.querySelectorAll('.gtt-plotly[data-gtt-rendered
           plot: all('.draglayer .nsewdrag'),
           texts: [...gd.querySelectorAll('.gtitle, .annotation-text-g, text[class$="title"]')]
             .filter(el => el.getBoundingClientRect().width > 0 && el.textContent.trim())
+            .map(el => ({...box(el), text: el.textContent})),
+          ticks: [...gd.querySelectorAll('g[class$="tick"] text')]
+            .filter(el => el.getBoundingClientRect().width > 0 && el.style.display !== 'none')
             .map(el => ({...box(el), text: el.textContent}))};
 })"""
 
@@ -130,6 +133,7 @@ def reader(book):
             info["axe_light"] = audit(page)
             shot(page, f"{stem}-light", full=False)
             info["light"] = page.evaluate(COLORS_JS)
+            info["desktop"] = page.evaluate(BOXES_JS)
             set_theme(page, "dark")  # live, no reload
             info["themed_live"] = page.evaluate(THEMED_JS, "dark")
             info["dark_live"] = page.evaluate(COLORS_JS)
@@ -197,6 +201,19 @@ def test_on_a_phone_every_title_fits_and_none_covers_another(reader, page_name):
         for i, a in enumerate(texts):
             for b in texts[i + 1:]:
                 assert not overlap(a, b), f"{fig['id']}: {a['text']!r} over {b['text']!r}"
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+@pytest.mark.parametrize("view", ["desktop", "phone"])
+def test_every_tick_label_is_inside_its_figure(reader, page_name, view):
+    """The template lets tick labels cross the figure's edge (``ticklabeloverflow="allow"``,
+    which spares plotly measuring each one): the margins must keep them inside."""
+    for fig in reader[page_name][view]:
+        edge = fig["box"]
+        for t in fig["ticks"]:
+            assert edge["x"] - 1 <= t["x"] and t["x"] + t["w"] <= edge["x"] + edge["w"] + 1 \
+                and edge["y"] - 1 <= t["y"] and t["y"] + t["h"] <= edge["y"] + edge["h"] + 1, \
+                f"{fig['id']}: tick label {t['text']!r} crosses the figure's edge"
 
 
 @pytest.mark.parametrize("page_name", toc_pages())

@@ -41,10 +41,29 @@ def test_color(name, i, colors, expected):
 
 @pytest.mark.parametrize("title, top", [(None, 30), ("a title", 60)])
 def test_frame_sets_template_size_and_margins(title, top):
-    fig = _style.frame(go.Figure(), height=300, title=title, left=50)
+    fig = _style.frame(go.Figure(), height=300, title=title, left=50,
+                       xaxis=dict(visible=False))
     assert fig.layout.height == 300 and fig.layout.margin.t == top
-    assert fig.layout.margin.l == 50 and fig.layout.margin.b == 40
+    assert (fig.layout.margin.l, fig.layout.margin.r, fig.layout.margin.b) == (50, 20, 40)
     assert fig.layout.template.layout.colorway == viz.PALETTE
+
+
+@pytest.mark.parametrize("bottom, right, sliders, expected", [
+    (40, 20, [], (_style.X_AXIS_ROOM, _style.RIGHT_ROOM)),
+    (200, 90, [], (200, 90)),
+    (40, 20, [dict(pad=dict(t=50))], (50 + _style.SLIDER_ROOM, _style.RIGHT_ROOM)),
+    (40, 20, [dict(pad=dict(t=10)), dict(pad=dict(t=70))], (70 + _style.SLIDER_ROOM, 30)),
+])
+def test_frame_leaves_room_for_the_axis_and_the_sliders(bottom, right, sliders, expected):
+    """An x axis shown, or a slider, gets the margin plotly would otherwise widen (and redraw)."""
+    fig = _style.frame(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), height=300, bottom=bottom,
+                       right=right, sliders=sliders)
+    assert (fig.layout.margin.b, fig.layout.margin.r) == expected
+
+
+def test_the_template_never_hides_a_tick_label():
+    for axis in ("xaxis", "yaxis"):
+        assert pio.templates[viz.TEMPLATE].layout[axis].ticklabeloverflow == "allow"
 
 
 def _contrast(a: str, b: str) -> float:

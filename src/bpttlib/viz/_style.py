@@ -18,10 +18,17 @@ BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN = (
 #: Colours taken in order by curves that have no colour of their own.
 PALETTE = (BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN)
 
-#: Name of the registered plotly template: ``plotly_white`` with ``PALETTE`` as colorway.
+#: Name of the registered plotly template: ``plotly_white`` with ``PALETTE`` as colorway, and
+#: tick labels never hidden for crossing the figure's edge (``ticklabeloverflow="allow"``).
 TEMPLATE = "gtt"
 _template = go.layout.Template(pio.templates["plotly_white"])
 _template.layout.colorway = PALETTE
+# plotly's default "hide past div" hides a tick label that crosses the figure's edge, and finds
+# out by measuring every tick label's box on every draw: a forced page layout each, a quarter of
+# a figure's drawing time in the static book (profiled). The book's margins keep tick labels
+# inside the figure (tests/test_browser_reader.py checks it at 1280 and 390 px): no measuring.
+_template.layout.xaxis.ticklabeloverflow = "allow"
+_template.layout.yaxis.ticklabeloverflow = "allow"
 pio.templates[TEMPLATE] = _template
 
 #: The figures' colours on the book's dark theme (its background is ``DARK["paper_bgcolor"]``):
@@ -131,6 +138,15 @@ def color(name: str, i: int, colors: Mapping[str, str] | None = None) -> str:
     return ACTIVATION_COLORS.get(name, PALETTE[i % len(PALETTE)])
 
 
+#: Room in pixels that plotly's automatic margins give the parts of a figure outside its plotting
+#: area (measured in Chromium at the book's desktop width). ``frame`` gives at least this much, so
+#: that plotly draws the figure once: a margin too small for its parts is widened, and the whole
+#: figure drawn again (a third of the drawing time of the book's figures, profiled).
+X_AXIS_ROOM = 56   # below: x tick labels and axis title (53 px)
+RIGHT_ROOM = 30    # right: half of the last x tick label, centred on the plot's edge (22-26 px)
+SLIDER_ROOM = 86   # below a slider's top padding: its label, rail and step labels (82-84 px)
+
+
 def frame(
     fig: go.Figure,
     *,
@@ -162,10 +178,19 @@ def frame(
     -------
     plotly.graph_objects.Figure
         ``fig``, updated in place.
+
+    Notes
+    -----
+    The bottom and right margins are at least ``X_AXIS_ROOM`` and ``RIGHT_ROOM`` when an x axis
+    is shown, and the bottom one holds each slider (its top padding plus ``SLIDER_ROOM``).
     """
-    fig.update_layout(
-        template=TEMPLATE, title=title, height=height,
-        margin=dict(l=left, r=right, t=top + (title_room if title else 0), b=bottom), **layout)
+    fig.update_layout(template=TEMPLATE, title=title, height=height, **layout)
+    if any(ax.visible is not False for ax in fig.select_xaxes()):
+        bottom, right = max(bottom, X_AXIS_ROOM), max(right, RIGHT_ROOM)
+    for slider in fig.layout.sliders:
+        bottom = max(bottom, (slider.pad.t or 0) + SLIDER_ROOM)
+    fig.update_layout(margin=dict(l=left, r=right, t=top + (title_room if title else 0),
+                                  b=bottom))
     return fig
 
 

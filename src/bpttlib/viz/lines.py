@@ -140,14 +140,15 @@ def compare_slider_figure(
                       width=2.5,
                       dash="dash" if name in dashed else None),
         ))
-    _style.frame(fig, title=title, height=height, top=40, title_room=40, xaxis_title=x_title,
-                 yaxis_title=y_title, legend=_style.LEGEND_ABOVE)
-    if not slider:  # a live dashboard: its title takes the room above the plot
-        fig.update_layout(legend=dict(orientation="v", x=0.99, xanchor="right", y=0.99,
-                                      yanchor="top"))
-    else:
+    if slider:
         steps = restyle_steps(states, [value_format.format(v) for v in values], ("y",))
-        fig.update_layout(sliders=[_controls.slider(steps, active=active, prefix=value_label)])
+        controls = dict(legend=_style.LEGEND_ABOVE,
+                        sliders=[_controls.slider(steps, active=active, prefix=value_label)])
+    else:  # a live dashboard: its title takes the room above the plot
+        controls = dict(legend=dict(orientation="v", x=0.99, xanchor="right", y=0.99,
+                                    yanchor="top"))
+    _style.frame(fig, title=title, height=height, top=40, title_room=40, xaxis_title=x_title,
+                 yaxis_title=y_title, **controls)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     return fig

@@ -194,20 +194,20 @@ def unrolled_graph(
         mode="lines", name="chains reaching the loss", hoverinfo="skip",
         line=dict(color=c["highlight"], width=9), opacity=0.45, showlegend=False,
         visible=bool(highlight), **first))
+    sliding = highlight and len(steps_t) > 1
+    sliders = [_controls.slider(
+        _controls.restyle_steps([chain_traces(t, inp) for t in steps_t],
+                                [str(t) for t in steps_t], ("x", "y")),
+        active=steps_t.index(active), pad=10,
+        prefix="chains reaching E<sub>t</sub>, t = ")] if sliding else []
     _style.frame(
-        fig, title=title, shapes=shapes, annotations=notes,
-        height=430 if highlight and len(steps_t) > 1 else 360, showlegend=False,
+        fig, title=title, shapes=shapes, annotations=notes, sliders=sliders,
+        height=430 if sliding else 360, showlegend=False,
         top=10, title_room=40, left=10, right=10, bottom=10,
         xaxis=dict(visible=False, range=[-0.6, T + 0.6], fixedrange=True),
         yaxis=dict(visible=False, range=[-0.5, 3.5], fixedrange=True, scaleanchor="x",
                    scaleratio=1),
     )
-    if highlight and len(steps_t) > 1:
-        steps = _controls.restyle_steps([chain_traces(t, inp) for t in steps_t],
-                                        [str(t) for t in steps_t], ("x", "y"))
-        fig.update_layout(sliders=[_controls.slider(
-            steps, active=steps_t.index(active), pad=10,
-            prefix="chains reaching E<sub>t</sub>, t = ")])
     return fig
 
 
