@@ -71,6 +71,13 @@ BOXES_JS = """() => [...document.querySelectorAll('.gtt-plotly[data-gtt-rendered
 })"""
 
 
+# The text colour of a code block's <pre> and of the block (the code style's plain text): the
+# same, since gtt_sphinx.code leaves names and punctuation to the colour of their <pre>.
+CODE_JS = """() => { const pre = document.querySelector('div.highlight pre');
+  return pre ? [getComputedStyle(pre).color, getComputedStyle(pre.closest('.highlight')).color]
+             : null; }"""
+
+
 def overlap(a: dict, b: dict, slack: float = 1.0) -> bool:
     """Whether two screen boxes overlap by more than ``slack`` pixels both ways."""
     dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
@@ -134,9 +141,11 @@ def reader(book):
             shot(page, f"{stem}-light", full=False)
             info["light"] = page.evaluate(COLORS_JS)
             info["desktop"] = page.evaluate(BOXES_JS)
+            info["code_light"] = page.evaluate(CODE_JS)
             set_theme(page, "dark")  # live, no reload
             info["themed_live"] = page.evaluate(THEMED_JS, "dark")
             info["dark_live"] = page.evaluate(COLORS_JS)
+            info["code_dark"] = page.evaluate(CODE_JS)
             if info["light"]:
                 shot(page, f"{stem}-dark", full=False)
                 figure_shots(page, f"{stem}-dark")
@@ -201,6 +210,13 @@ def test_on_a_phone_every_title_fits_and_none_covers_another(reader, page_name):
         for i, a in enumerate(texts):
             for b in texts[i + 1:]:
                 assert not overlap(a, b), f"{fig['id']}: {a['text']!r} over {b['text']!r}"
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_code_is_drawn_in_the_colour_of_its_style(reader, page_name, mode):
+    colours = reader[page_name][f"code_{mode}"]
+    assert colours is None or colours[0] == colours[1], colours
 
 
 @pytest.mark.parametrize("page_name", toc_pages())

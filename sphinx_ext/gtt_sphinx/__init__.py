@@ -15,6 +15,8 @@
   pages use, :mod:`gtt_sphinx.icons`), its solid icon font by a subset (the glyphs its
   stylesheets name, ``assets/fa-solid-900.woff2``, ``tools/vendor-icon-font.py``) and keeps the search index off every page but the search
   page (``templates/layout.html``), and sphinx-design's stylesheet off pages that use none of it.
+- Highlights code without a ``<span>`` around the tokens drawn in the code's own colour
+  (:mod:`gtt_sphinx.code`): a fifth fewer elements on a chapter page.
 
 Both are copied *after* the build, into the output only: Jupyter Book adds every ``*.js`` of a
 source ``_static`` folder to every page, which is exactly what we must avoid.
@@ -190,4 +192,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", copy_assets)
     app.setup_extension("gtt_sphinx.mathtex")  # the math typeset at build time (mathtex.py)
     app.setup_extension("gtt_sphinx.reader")  # dark figures, keyboard controls (reader.py)
+    app.setup_extension("gtt_sphinx.code")  # no span around plain code tokens (code.py)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

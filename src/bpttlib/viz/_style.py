@@ -141,7 +141,7 @@ def color(name: str, i: int, colors: Mapping[str, str] | None = None) -> str:
 #: Room in pixels that plotly's automatic margins give the parts of a figure outside its plotting
 #: area (measured in Chromium at the book's desktop width). ``frame`` gives at least this much, so
 #: that plotly draws the figure once: a margin too small for its parts is widened, and the whole
-#: figure drawn again (a third of the drawing time of the book's figures, profiled).
+#: figure drawn again (29 % of the gated chapter's figure drawing, profiled).
 X_AXIS_ROOM = 56   # below: x tick labels and axis title (53 px)
 RIGHT_ROOM = 30    # right: half of the last x tick label, centred on the plot's edge (22-26 px)
 SLIDER_ROOM = 86   # below a slider's top padding: its label, rail and step labels (82-84 px)
