@@ -18,8 +18,8 @@
 - Highlights code without a ``<span>`` around the tokens drawn in the code's own colour
   (:mod:`gtt_sphinx.code`): a fifth fewer elements on a chapter page.
 
-Both are copied *after* the build, into the output only: Jupyter Book adds every ``*.js`` of a
-source ``_static`` folder to every page, which is exactly what we must avoid.
+The vendored files are copied *after* the build, into the output only: Jupyter Book adds every
+``*.js`` of a source ``_static`` folder to every page, which is exactly what we must avoid.
 """
 
 from __future__ import annotations

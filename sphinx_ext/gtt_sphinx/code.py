@@ -30,8 +30,8 @@ def plain_token_types(*styles: str) -> frozenset[_TokenType]:
 
     Parameters
     ----------
-    *styles : str
-        Pygments style names.
+    *styles : str or pygments.style.Style subclass
+        Pygments styles, by name or class.
 
     Returns
     -------
