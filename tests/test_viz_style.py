@@ -61,9 +61,16 @@ def test_frame_leaves_room_for_the_axis_and_the_sliders(bottom, right, sliders, 
     assert (fig.layout.margin.b, fig.layout.margin.r) == expected
 
 
-def test_the_template_never_hides_a_tick_label():
-    for axis in ("xaxis", "yaxis"):
-        assert pio.templates[viz.TEMPLATE].layout[axis].ticklabeloverflow == "allow"
+@pytest.mark.parametrize("where", [
+    ("layout", "xaxis"), ("layout", "yaxis"), ("layout", "coloraxis", "colorbar"),
+    ("data", "heatmap", 0, "colorbar"), ("data", "contour", 0, "colorbar"),
+    ("data", "scatter", 0, "marker", "colorbar"),
+])
+def test_the_template_never_hides_a_tick_label(where):
+    node = pio.templates[viz.TEMPLATE]
+    for key in where:
+        node = node[key]
+    assert node.ticklabeloverflow == "allow"
 
 
 def _contrast(a: str, b: str) -> float:

@@ -19,7 +19,8 @@ BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN = (
 PALETTE = (BLUE, RED, GREEN, PURPLE, ORANGE, GREY, CYAN)
 
 #: Name of the registered plotly template: ``plotly_white`` with ``PALETTE`` as colorway, and
-#: tick labels never hidden for crossing the figure's edge (``ticklabeloverflow="allow"``).
+#: tick labels (of axes and colour bars) never hidden for crossing the figure's edge
+#: (``ticklabeloverflow="allow"``).
 TEMPLATE = "gtt"
 _template = go.layout.Template(pio.templates["plotly_white"])
 _template.layout.colorway = PALETTE
@@ -29,6 +30,11 @@ _template.layout.colorway = PALETTE
 # inside the figure (tests/test_browser_reader.py checks it at 1280 and 390 px): no measuring.
 _template.layout.xaxis.ticklabeloverflow = "allow"
 _template.layout.yaxis.ticklabeloverflow = "allow"
+# The same for the colour bars' axes (a colour bar is not under layout.xaxis/yaxis): the book
+# draws them on heatmaps, on a shared colour axis and on a scatter trace's markers.
+for _colorbar in (_template.layout.coloraxis.colorbar, _template.data.heatmap[0].colorbar,
+                  _template.data.contour[0].colorbar, _template.data.scatter[0].marker.colorbar):
+    _colorbar.ticklabeloverflow = "allow"
 pio.templates[TEMPLATE] = _template
 
 #: The figures' colours on the book's dark theme (its background is ``DARK["paper_bgcolor"]``):
