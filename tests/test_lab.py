@@ -106,6 +106,19 @@ DRAWN_JS = """async (idx) => {
   return false;
 }"""
 
+# What a dashboard cell holds when DRAWN_JS gave up (the failure message reports it).
+DRAWN_STATE_JS = """(idx) => {
+  const w = window.jupyterapp.shell.currentWidget.content.widgets[idx];
+  const gd = w.node.querySelector('.js-plotly-plot');
+  const out = w.node.querySelector('.jp-OutputArea');
+  return {sliders: w.node.querySelectorAll('.widget-slider').length,
+          handles: w.node.querySelectorAll('.noUi-handle').length, plot: !!gd,
+          traces: gd && gd.data ? gd.data.length : null,
+          outputs: w.model.outputs.toJSON().map(o => o.output_type + ':' +
+                                                Object.keys(o.data || {}).join(',')),
+          text: out ? out.textContent.slice(0, 300) : null};
+}"""
+
 SNAPSHOT_JS = """(idx) => {
   const w = window.jupyterapp.shell.currentWidget.content.widgets[idx];
   const gd = w.node.querySelector('.js-plotly-plot');
@@ -223,9 +236,19 @@ def lab_page(lab):
         browser.close()
 
 
+def _telling(messages: list[str]) -> list[str]:
+    """Console messages without jupyterlab-myst's chatter about the cells it executed."""
+    return [m for m in messages if not m.startswith((
+        "Executing named expressions", "Handling evaluated user expressions",
+        "Executing cell, expressions", "Markdown cell "))]
+
+
 def _move_slider(page, idx: int) -> tuple[str, float]:
     """Press an arrow key on the first slider of cell ``idx``; ms until the figure changed."""
-    assert _run(page, DRAWN_JS, idx), f"cell {idx}: the dashboard's sliders/figure never drew"
+    if not _run(page, DRAWN_JS, idx):
+        state = _run(page, DRAWN_STATE_JS, idx)
+        raise AssertionError(f"cell {idx}: the dashboard's sliders/figure never drew: {state}; "
+                             f"last console messages: {_telling(page.console)[-12:]}")
     cell = page.locator(".jp-Notebook .jp-Cell").nth(idx)
     cell.scroll_into_view_if_needed()
     handle = cell.locator(".widget-slider .noUi-handle").first
