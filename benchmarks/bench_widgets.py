@@ -1,10 +1,10 @@
 """Benchmark of the live dashboards of ``bpttlib.widgets``, one slider step at a time.
 
 Run ``python benchmarks/bench_widgets.py``. One slider change = the ``observe`` callback
-recomputing its data and updating the plotly FigureWidget (the same path a reader's slider takes
-in JupyterLab, Binder or Colab, minus the browser). Targets: the gradient-decay dashboard
-median <= 20 ms at H = 128, T = 200; the cliff dashboard <= 15 ms per threshold step. Prints
-medians and ratios; decides nothing.
+recomputing its data, updating the figure and sending the changed traces to its view (the path
+a reader's slider takes in JupyterLab, Binder or Colab, minus the browser). Targets: the
+gradient-decay dashboard median <= 20 ms at H = 128, T = 200; the cliff dashboard <= 15 ms per
+threshold step. Prints medians and ratios; decides nothing.
 
 BLAS threads are left as a reader's kernel has them (not pinned); the settings are printed.
 """
@@ -56,7 +56,7 @@ def main() -> None:
     t_line = median_time(lambda: viz.decay_line(curve), repeat=101, warmup=5)
     row("  of which jacobians.decay_curve", t_kernel, f"{t_kernel / t_rho:.0%} of a change")
     row("  of which viz.decay_line", t_line, f"{t_line / t_rho:.0%} of a change")
-    row("  of which the FigureWidget update", max(t_rho - t_kernel - t_line, 0.0),
+    row("  of which the figure update and message", max(t_rho - t_kernel - t_line, 0.0),
         "(the rest)")
 
     print("extremes (information only)")

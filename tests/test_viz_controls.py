@@ -65,11 +65,13 @@ def test_apply_state_sends_only_what_changed():
     fig.data[0].on_change(lambda *a: sent.append(0), "y")
     fig.data[1].on_change(lambda *a: sent.append(1), "y")
     state = {0: dict(x=np.arange(2.0), y=np.array([1.0, 2.0])), 1: dict(x=[0.0], y=[3.0])}
-    _controls.apply_state(fig, state, {"title_text": "a", "shapes": []}, shown=shown)
+    assert _controls.apply_state(fig, state, {"title_text": "a", "shapes": []},
+                                 shown=shown) == ([0, 1], True)
     assert sorted(sent) == [0, 1] and fig.layout.title.text == "a"
     sent.clear()
     state[1] = dict(x=[0.0], y=[4.0])
-    _controls.apply_state(fig, state, {"title_text": "a", "shapes": []}, shown=shown)
+    assert _controls.apply_state(fig, state, {"title_text": "a", "shapes": []},
+                                 shown=shown) == ([1], False)
     assert sent == [1] and fig.data[1].y == (4.0,)
     fig.layout.shapes = [dict(type="line", x0=0, x1=1, y0=0, y1=1)]
     _controls.apply_state(fig, {}, {"shapes": []})  # no memory: arrays are replaced

@@ -1,5 +1,7 @@
 """Tests for the live dashboards in bpttlib.widgets, driven through their ``controls``."""
 
+import json
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -250,12 +252,92 @@ def test_cliff_dashboard_title_and_legend_do_not_overlap():
     assert ex.figure.layout.margin.b >= 80
 
 
+def sent_messages(ex):
+    """Record each change ``ex.view`` sends to the front end (its ``_changes`` trait), parsed."""
+    sent = []
+    ex.view.observe(lambda change: sent.append(json.loads(change["new"])), names="_changes")
+    return sent
+
+
+def follow(figure: dict, sent: list) -> dict:
+    """Apply the sent changes to a figure's JSON the way ``plotview.js`` does."""
+    for changes in sent:
+        for i, trace in changes["data"].items():
+            figure["data"][int(i)] = trace
+        if changes["layout"] is not None:
+            figure["layout"] = changes["layout"]
+    return figure
+
+
 def test_a_threshold_step_sends_only_the_clipped_path():
     ex = widgets.cliff_explorer(steps=20)
     raw = [list(ex.figure.data[i].x) for i in (1, 3, 4)]
-    sent = []
-    for i in range(6):
-        ex.figure.data[i].on_change(lambda trace, *args, i=i: sent.append(i), "x", "y")
+    sent = sent_messages(ex)
     ex.controls["clip"].value = 1.0
-    assert set(sent) <= {2, 5} and sent
+    (changes,) = sent
+    assert set(changes["data"]) <= {"2", "5"}
     assert [list(ex.figure.data[i].x) for i in (1, 3, 4)] == raw
+
+
+@pytest.mark.parametrize("dash", sorted(FACTORIES))
+def test_the_view_starts_from_the_first_state_and_follows_every_change(dash):
+    """What the front end draws (its first figure, then each message applied) is the figure."""
+    make, specs, kwargs = FACTORIES[dash]
+    ex = make(**kwargs)
+    shown = json.loads(ex.view._figure)
+    assert shown == json.loads(ex.figure.to_json())
+    sent = sent_messages(ex)
+    rng = np.random.default_rng(7)
+    for name in rng.permutation([n for n, s in specs.items() if s.kind in ("float", "log")]):
+        spec, control = specs[name], ex.controls[name]
+        target = spec.low + (spec.high - spec.low) * rng.uniform(0.3, 0.7)
+        control.value = float(np.clip(np.round(target / spec.step) * spec.step, spec.low,
+                                      spec.high)) if spec.kind == "float" else target
+    assert sent, "moving the sliders sent nothing"
+    assert follow(shown, sent) == json.loads(ex.figure.to_json())
+
+
+def test_a_new_view_gets_the_current_figure():
+    ex = widgets.power_explorer()
+    first = ex.view._figure
+    ex.view._on_message(ex.view, {"type": "shown"}, [])
+    assert ex.view._figure == first, "nothing changed: nothing resent"
+    sent_messages(ex)
+    ex.controls["w"].value = 1.1
+    assert ex.view._figure == first, "a change goes as a message, not as the whole figure"
+    ex.view._on_message(ex.view, {"type": "shown"}, [])
+    assert json.loads(ex.view._figure) == json.loads(ex.figure.to_json())
+
+
+def test_the_view_sends_nothing_when_nothing_changed():
+    ex = widgets.power_explorer()
+    sent = sent_messages(ex)
+    ex.view.send_changes([], layout=False)
+    ex.update()  # same values: same state
+    assert sent == []
+
+
+@pytest.mark.parametrize("traces, layout, exc, word", [
+    ([3], False, ValueError, "traces"), ([-1], False, ValueError, "traces"),
+    ([0.5], False, TypeError, "traces"), (["0"], False, TypeError, "traces"),
+    ([0], 1, TypeError, "layout"), ([], None, TypeError, "layout"),
+])
+def test_send_changes_rejects(traces, layout, exc, word):
+    ex = widgets.power_explorer()  # one trace
+    with pytest.raises(exc, match=word):
+        ex.view.send_changes(traces, layout)
+
+
+@pytest.mark.parametrize("figure", [None, {"data": []}, "figure"])
+def test_a_plot_view_needs_a_figure(figure):
+    with pytest.raises(TypeError, match="figure"):
+        widgets.PlotView(figure)
+
+
+def test_the_view_brings_plotly_js_of_the_installed_plotly():
+    from plotly.offline import get_plotlyjs_version
+
+    ex = widgets.power_explorer()
+    assert f"plotly.js v{get_plotlyjs_version()}" in ex.view._plotly_js[:200]
+    assert "window.Plotly" in ex.view._plotly_js
+    assert "export default" in ex.view._esm and len(ex.view._esm) < 10_000

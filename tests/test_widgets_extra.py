@@ -1,6 +1,7 @@
 """``pip install "bpttlib[widgets]"`` into a fresh venv (what a Colab twin's install cell does)
-brings everything the dashboards need: every ``bpttlib.widgets.*_explorer`` builds its plotly
-FigureWidget (which needs ``anywidget``) and redraws when a slider moves.
+brings everything the dashboards need: every ``bpttlib.widgets.*_explorer`` builds its figure and
+its view (an ``anywidget`` widget whose front end, ``plotview.js``, ships in the wheel) and
+redraws when a slider moves.
 
 The wheel is built from this checkout; packages come from the machine's pip configuration
 (local wheel cache or PyPI).
@@ -29,7 +30,8 @@ import bpttlib.widgets as widgets
 out = {}
 for name in sorted(n for n in dir(widgets) if n.endswith("_explorer")):
     ex = getattr(widgets, name)()
-    assert isinstance(ex.figure, go.FigureWidget), name
+    assert isinstance(ex.figure, go.Figure) and isinstance(ex.view, anywidget.AnyWidget), name
+    assert "export default" in ex.view._esm, name
     before = json.dumps(ex.figure.to_plotly_json()["data"], default=str, sort_keys=True)
     slider = next(c for c in ex.controls.values()
                   if isinstance(c, (ipywidgets.FloatSlider, ipywidgets.IntSlider)))

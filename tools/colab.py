@@ -54,7 +54,7 @@ import importlib.util
 if importlib.util.find_spec("bpttlib") is None:
     %pip install --quiet "bpttlib[widgets] @ git+{url}@{branch}"
 
-try:  # on Colab, the dashboards' plotly FigureWidget needs Colab's custom widget manager
+try:  # on Colab, the dashboards (anywidget widgets) need Colab's custom widget manager
     from google.colab import output
 except ImportError:
     pass

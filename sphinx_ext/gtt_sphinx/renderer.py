@@ -1,7 +1,7 @@
 """The book's myst-nb element renderer: the default one, minus ipywidgets' static state.
 
 Live dashboards (:mod:`bpttlib.widgets`) need a kernel, so the static book does not embed
-their state (a plotly FigureWidget alone is ~5 MB) nor load a widget manager from a CDN.
+their state (each dashboard's figure carries plotly.js, ~5 MB) nor load a widget manager from a CDN.
 A widget output that reaches the page anyway is reported as a warning, which fails the
 ``-W`` build: tag such a cell ``remove-output`` and give the static page a kernel-free
 plotly slider instead.

@@ -153,7 +153,7 @@ def apply_state(
     layout: Mapping | None = None,
     *,
     shown: dict | None = None,
-) -> None:
+) -> tuple[list[int], bool]:
     """Apply a traces function's output (and layout properties) to a figure, in place.
 
     Parameters
@@ -167,6 +167,13 @@ def apply_state(
     shown : dict, optional
         What was applied before, updated in place: only properties whose value changed are
         sent (a live dashboard keeps one per figure, so a slider step sends only its traces).
+
+    Returns
+    -------
+    traces : list of int
+        The indices of the traces that changed, ascending.
+    layout : bool
+        Whether the layout changed.
     """
     if shown is None:
         shown = {}
@@ -185,6 +192,7 @@ def apply_state(
         fig.data[i].update(props)
     if fresh:
         fig.update_layout(overwrite=True, **fresh)
+    return sorted(changed), bool(fresh)
 
 
 _NOTHING = object()

@@ -240,8 +240,8 @@ def float64_limit_marks(*, overflow: bool, underflow: bool) -> tuple[list[dict],
     Returns
     -------
     shapes, annotations : list of dict
-        For ``layout.shapes`` and ``layout.annotations`` (a FigureWidget in ``batch_update``
-        takes them as one assignment each).
+        For ``layout.shapes`` and ``layout.annotations`` (a live dashboard sends each as one
+        assignment).
     """
     marks = []
     if overflow:

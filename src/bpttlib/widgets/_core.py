@@ -1,0 +1,310 @@
+"""The dashboards' parts: a control stated once (:class:`Control`), the live figure
+(:class:`PlotView`) and the dashboard that joins them (:class:`Explorer`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import anywidget
+import ipywidgets as W
+import plotly.graph_objects as go
+import traitlets
+from plotly.io.json import to_json_plotly
+
+from .. import viz as _viz
+from .._checks import check_instance, check_int, check_name, check_real, check_seed
+
+__all__ = ["Control", "Explorer", "PlotView", "NARROW"]
+
+_KINDS = ("float", "log", "int", "seed", "choice")
+_SEED_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a dashboard, stated once: what it shows, which values it takes.
+
+    Parameters
+    ----------
+    label : str
+        The control's description (plain text).
+    low, high : float, optional
+        The closed range of a ``"float"``, ``"log"`` or ``"int"`` control.
+    step : float, optional
+        Slider step (for ``"log"``: the step of the exponent).
+    kind : {"float", "log", "int", "seed", "choice"}
+        A slider (``"log"``: a base-10 log slider), an integer slider (a dropdown when
+        ``options`` are given), a seed box (integers ``0 … 2³¹−1``) or a dropdown.
+    options : tuple, optional
+        ``"choice"``: the values, or ``(label, value)`` pairs. ``"int"``: the values offered
+        in a dropdown (the initial value is added when missing).
+    continuous : bool, optional
+        Recompute while a slider is dragged (else on release).
+    width : str, optional
+        CSS width of a slider.
+    """
+
+    label: str
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    kind: str = "float"
+    options: tuple = ()
+    continuous: bool = True
+    width: str = "330px"
+
+    def __post_init__(self) -> None:
+        check_name(self.kind, "kind", _KINDS)
+        if self.kind in ("float", "log", "int") and not (
+                self.low is not None and self.high is not None and self.low <= self.high):
+            raise ValueError(f"low, high: a {self.kind} control needs low <= high, got "
+                             f"{self.low}, {self.high}")
+        if self.kind == "log" and self.low <= 0:
+            raise ValueError(f"low: a log control needs low > 0, got {self.low}")
+        if self.kind == "choice" and not self.options:
+            raise ValueError("options: a choice control needs at least one option")
+
+    def choices(self) -> tuple:
+        """The values a ``"choice"`` control takes."""
+        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
+
+    def validate(self, name: str, value: object) -> object:
+        """``value`` if the control ``name`` can take it, else an error naming ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The control's key in its dashboard (the start of every error message).
+        value : object
+
+        Returns
+        -------
+        float, int or str
+            The value, as ``float`` or ``int`` for numeric controls.
+
+        Raises
+        ------
+        TypeError
+            Wrong type (a string for a number, a float for an integer).
+        ValueError
+            NaN, an infinity, a value out of ``[low, high]``, an unknown choice or a negative seed.
+        """
+        if self.kind == "choice":
+            return check_name(value, name, self.choices())
+        if self.kind == "seed":
+            seed = check_seed(check_int(value, name), name)
+            if seed > _SEED_MAX:
+                raise ValueError(f"{name}: expected a seed in [0, {_SEED_MAX}], got {seed}")
+            return seed
+        if self.kind == "int":
+            value = check_int(value, name)
+            what = "an integer"
+        else:
+            value = check_real(value, name)  # NaN and ±inf: ValueError
+            what = "a number"
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{name}: expected {what} in [{self.low:g}, {self.high:g}], "
+                             f"got {value}")
+        return value
+
+    def build(self, name: str, value: object) -> W.ValueWidget:
+        """The ipywidgets control for ``name``, showing ``value`` (validated first).
+
+        Parameters
+        ----------
+        name : str
+        value : object
+
+        Returns
+        -------
+        ipywidgets.ValueWidget
+        """
+        value = self.validate(name, value)
+        common = dict(description=self.label, style={"description_width": "initial"})
+        slider = dict(common, layout=W.Layout(width=self.width),
+                      continuous_update=self.continuous)
+        if self.kind == "choice":
+            return W.Dropdown(options=list(self.options), value=value, **common)
+        if self.kind == "seed":
+            return W.BoundedIntText(value=value, min=0, max=_SEED_MAX,
+                                    layout=W.Layout(width="160px"), **common)
+        if self.kind == "int" and self.options:
+            return W.Dropdown(options=sorted({*self.options, value}), value=value, **common)
+        if self.kind == "int":
+            return W.IntSlider(value=value, min=int(self.low), max=int(self.high),
+                               step=int(self.step or 1), **slider)
+        if self.kind == "log":
+            return W.FloatLogSlider(value=value, base=10, min=math.log10(self.low),
+                                    max=math.log10(self.high), step=self.step, **slider)
+        return W.FloatSlider(value=value, min=self.low, max=self.high, step=self.step,
+                             **slider)
+
+
+def _validated(specs: Mapping[str, Control], values: Mapping[str, object]) -> dict:
+    """Every control's value from ``values`` (a factory's ``locals()``), validated, in order."""
+    return {name: spec.validate(name, values[name]) for name, spec in specs.items()}
+
+
+@cache
+def _plotly_js() -> str:
+    """plotly.js as the installed plotly package ships it (its version matches plotly.py's)."""
+    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text("utf-8")
+
+
+class PlotView(anywidget.AnyWidget):
+    """A plotly figure drawn live in JupyterLab, Binder and Colab, kept in step with ``figure``.
+
+    Parameters
+    ----------
+    figure : plotly.graph_objects.Figure
+        The figure to show; change it in place, then call :meth:`send_changes`.
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.Figure
+
+    Notes
+    -----
+    The front end (``plotview.js``) is a small module; plotly.js (the installed plotly's
+    ``plotly.min.js``, about 4.8 MB) travels in a trait and is evaluated once per page by the
+    first view. plotly's own ``FigureWidget`` makes plotly.js its anywidget module, and anywidget
+    0.11 drops every kernel message to a widget whose module takes more than 2 s to load: on a
+    busy machine such a dashboard stayed empty and never redrew.
+
+    The first figure is the ``_figure`` trait; each change after it is the ``_changes`` trait
+    (the changed traces and, if it changed, the layout, as JSON). A new view asks for the
+    current figure (a ``"shown"`` message), so a second display of a dashboard is up to date.
+    """
+
+    _esm = resources.files(__package__) / "plotview.js"
+    _figure = traitlets.Unicode().tag(sync=True)
+    _changes = traitlets.Unicode().tag(sync=True)
+    _plotly_js = traitlets.Unicode().tag(sync=True)
+
+    def __init__(self, figure: go.Figure) -> None:
+        if not isinstance(figure, go.Figure):
+            raise TypeError(f"figure: expected a plotly.graph_objects.Figure, got "
+                            f"{type(figure).__name__}")
+        super().__init__(_figure=figure.to_json(), _plotly_js=_plotly_js())
+        self.figure = figure
+        self._sent = 0
+        self._stale = False
+        self.on_msg(self._on_message)
+
+    def send_changes(self, traces: Iterable[int] = (), layout: bool = False) -> None:
+        """Send traces and the layout to the front end as ``figure`` holds them now.
+
+        Parameters
+        ----------
+        traces : iterable of int
+            Indices into ``figure.data`` of the traces that changed.
+        layout : bool
+            Whether the layout changed. Nothing to send sends nothing.
+
+        Raises
+        ------
+        TypeError
+            ``traces`` holds a non-integer, or ``layout`` is not a bool.
+        ValueError
+            An index out of ``range(len(figure.data))``.
+        """
+        count = len(self.figure.data)
+        indices = sorted({check_int(i, "traces", minimum=0) for i in traces})
+        if indices and indices[-1] >= count:
+            raise ValueError(f"traces: index {indices[-1]} out of range for {count} traces")
+        check_instance(layout, "layout", bool)
+        if not indices and not layout:
+            return
+        full = self.figure.to_dict()  # arrays as plotly.js typed arrays, as in to_json()
+        self._sent += 1  # a new value each time, so the front end sees every change
+        self._changes = to_json_plotly({"n": self._sent,
+                                        "data": {i: full["data"][i] for i in indices},
+                                        "layout": full["layout"] if layout else None})
+        self._stale = True
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "shown" and self._stale:
+            self._figure = self.figure.to_json()
+            self._stale = False
+
+
+class Explorer(W.VBox):
+    """Controls plus a figure that ``redraw`` refreshes whenever a control changes.
+
+    Parameters
+    ----------
+    specs : mapping of str to Control
+        The knobs, by name, in display order.
+    values : mapping of str to object
+        Their initial values (validated).
+    figure : plotly.graph_objects.Figure
+        The builder's figure for these values (updated in place).
+    redraw : callable
+        ``redraw(**values) -> (traces, layout)``: the builder's traces function's output
+        (trace index -> new properties) and layout properties. Only what changed since the last
+        redraw is sent to the view.
+
+    Attributes
+    ----------
+    controls : dict of str to ipywidgets.ValueWidget
+    figure : plotly.graph_objects.Figure
+    view : PlotView
+        The figure as the notebook shows it.
+    """
+
+    def __init__(
+        self,
+        specs: Mapping[str, Control],
+        values: Mapping[str, object],
+        figure: go.Figure,
+        redraw: Callable[..., tuple[Mapping[int, Mapping], Mapping]],
+    ) -> None:
+        self.specs = dict(specs)
+        values = _validated(self.specs, values)
+        self.controls = {name: spec.build(name, values[name]) for name, spec in self.specs.items()}
+        self.figure = figure if isinstance(figure, go.Figure) else go.Figure(figure)
+        self._redraw = redraw
+        self._shown: dict = {}
+        self._reverting = False
+        self._apply()  # the view starts from the first state: no message before it is shown
+        self.view = PlotView(self.figure)
+        for name, control in self.controls.items():
+            control.observe(lambda change, name=name: self._on_change(name, change),
+                            names="value")
+        controls = W.HBox(list(self.controls.values()))
+        controls.layout.flex_flow = "row wrap"
+        super().__init__([controls, self.view])
+
+    def values(self) -> dict:
+        """The controls' current values, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _apply(self) -> tuple[list[int], bool]:
+        traces, layout = self._redraw(**self.values())
+        return _viz.apply_state(self.figure, traces, layout, shown=self._shown)
+
+    def update(self) -> None:
+        """Recompute from the controls' current values; send what changed to the view."""
+        self.view.send_changes(*self._apply())
+
+    def _on_change(self, name: str, change: dict) -> None:
+        if self._reverting:
+            return
+        try:
+            self.specs[name].validate(name, change["new"])
+        except (TypeError, ValueError) as exc:
+            self._reverting = True
+            try:
+                self.controls[name].value = change["old"]  # the dashboard keeps working
+            finally:
+                self._reverting = False
+            raise ValueError(str(exc)) from exc
+        self.update()
+
+
+#: The width of a slider in a dashboard with many controls (two fit side by side).
+NARROW = "300px"

@@ -1,0 +1,91 @@
+// The figure of a bpttlib dashboard (bpttlib.widgets.PlotView): plotly.js draws the figure the
+// kernel set in `_figure`, then each change the kernel sets in `_changes`.
+//
+// Why this module is small and loads plotly.js itself: anywidget (0.11) gives a widget's module
+// two seconds to load; when it takes longer, the widget drops every message from the kernel for
+// good. plotly.js is 4.8 MB and takes about that long to parse on a 2-core machine, so a busy
+// Binder left plotly's own FigureWidget drawn empty and dead. Here plotly.js comes in the
+// `_plotly_js` trait and is evaluated once per page, by the first view, outside that window.
+
+const KEY = Symbol.for("bpttlib.plotly");
+const CONFIG = { responsive: true, displaylogo: false };
+
+function plotly(source) {
+  if (!globalThis[KEY]) {
+    const before = globalThis.Plotly;
+    const named = "moduleName" in globalThis; // plotly.min.js's UMD head sets it when it runs
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    globalThis[KEY] = import(url).then(() => {
+      URL.revokeObjectURL(url);
+      const ours = globalThis.Plotly;
+      if (before) globalThis.Plotly = before; // leave another plotly.js on the page as it was
+      if (!named) delete globalThis.moduleName;
+      return ours;
+    });
+  }
+  return globalThis[KEY];
+}
+
+// plotly's FigureWidget gives a figure without a height 360 px; so does this view.
+function sized(layout) {
+  return layout.height ? layout : { ...layout, height: 360 };
+}
+
+function parse(json) {
+  const figure = JSON.parse(json);
+  return { data: figure.data, layout: sized(figure.layout || {}) };
+}
+
+function render({ model, el }) {
+  const div = document.createElement("div");
+  el.appendChild(div);
+  let figure = parse(model.get("_figure"));
+  let drawing = null;
+  let again = false;
+
+  // One draw at a time; a change that arrives meanwhile is drawn next, the last state winning.
+  function draw() {
+    if (drawing) {
+      again = true;
+      return drawing;
+    }
+    drawing = (async () => {
+      const Plotly = await plotly(model.get("_plotly_js"));
+      do {
+        again = false;
+        await Plotly.react(div, figure.data, figure.layout, CONFIG);
+      } while (again);
+    })().finally(() => {
+      drawing = null;
+    });
+    return drawing;
+  }
+
+  const onFigure = () => {
+    figure = parse(model.get("_figure"));
+    draw();
+  };
+  const onChanges = () => {
+    const changes = JSON.parse(model.get("_changes"));
+    for (const [i, trace] of Object.entries(changes.data)) figure.data[Number(i)] = trace;
+    if (changes.layout) figure.layout = sized(changes.layout);
+    draw();
+  };
+  model.on("change:_figure", onFigure);
+  model.on("change:_changes", onChanges);
+  model.send({ type: "shown" }); // the kernel resends _figure if it changed since it was set
+  draw();
+
+  const resized = new ResizeObserver(() => {
+    if (div.data) plotly().then((Plotly) => Plotly.Plots.resize(div));
+  });
+  resized.observe(el);
+  return () => {
+    resized.disconnect();
+    model.off("change:_figure", onFigure);
+    model.off("change:_changes", onChanges);
+    if (globalThis[KEY]) globalThis[KEY].then((Plotly) => Plotly.purge(div));
+  };
+}
+
+export default { render };
