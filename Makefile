@@ -38,8 +38,12 @@ book: $(STAMP)
 system-deps:
 	@bash tools/system-deps.sh
 
+# One pytest worker per core (pytest-xdist): the book's build and the tests that read it run in
+# one worker, the other modules share the rest (tests/conftest.py makes the units of work).
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/

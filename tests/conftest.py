@@ -4,12 +4,17 @@
 - one BLAS thread (``OMP_NUM_THREADS``), unless the caller chose otherwise.
 - ``book``: one clean build of the whole book per test session, shared by the book tests;
   ``second_book``: another, built in the background while the browser tests run.
+- pytest-xdist (``make test`` runs one worker per core): the modules whose tests use ``book``
+  form one unit of work (one build in one worker, not one per worker), every other module is
+  a unit of its own (its module-scoped fixtures, a JupyterLab server or a venv with an extra,
+  are made once).
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 # One BLAS thread for the tests and the kernels they start (the book's matrices are small and
 # two threads fight over a two-core machine). OpenBLAS reads the generic OMP_NUM_THREADS; no
@@ -35,10 +40,44 @@ REBUILD_TEST = "test_two_clean_builds_give_identical_chapter_html"
 _rebuild: dict = {}
 
 
+#: The test modules that use the session's built ``book``: one unit of work for pytest-xdist.
+BOOK_MODULES = frozenset({"test_book", "test_browser", "test_browser_reader", "test_browser_decay",
+                          "test_gtt_sphinx_code", "test_thebe"})
+
+
+def uses_the_built_book(item) -> bool:
+    """Whether ``item`` needs the session's ``book`` (a module may define its own ``book``)."""
+    defs = item._fixtureinfo.name2fixturedefs
+    return any(defs.get(name) and defs[name][-1].scope == "session"
+               for name in ("book", "second_book"))
+
+
 def pytest_collection_modifyitems(config, items):
     last = [item for item in items if item.originalname == REBUILD_TEST]
     items[:] = [item for item in items if item.originalname != REBUILD_TEST] + last
     _rebuild["wanted"] = bool(last)
+    strays = sorted({item.module.__name__ for item in items if uses_the_built_book(item)}
+                    - BOOK_MODULES)
+    if strays:
+        raise pytest.UsageError(f"{', '.join(strays)} use(s) the built book: add to "
+                                "BOOK_MODULES in tests/conftest.py (else each worker builds it)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Units of work: the built book's modules together, every other module on its own.
+
+    (pytest-xdist's ``--dist loadgroup`` cannot be used: it renames test ids through an
+    attribute pytest 9 no longer reads.) The largest unit, the book's, is handed out first.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "book" if Path(path).stem in BOOK_MODULES else path
+
+    return BookScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
