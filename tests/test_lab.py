@@ -11,7 +11,11 @@ written to ``_build/lab/report.json`` with the cross-references jupyterlab-myst 
 (targets on other pages; taken from its console warnings, which it logs once per label and
 session, so a label appears under the first chapter that uses it). Citations also stay
 unresolved (the key is shown with a warning mark). The chapters run from a temporary copy, so
-nothing here can save over them. ``clipping`` fails until its knife-edge assert is fixed.
+nothing here can save over them.
+
+The browser plays a slow machine (``SLOW_PARSE_JS``): a script loaded from a Blob costs main-thread
+time in proportion to its size, so a dashboard whose widget module were plotly.js would miss
+anywidget's 2 s window on every run, not only when CI is busy.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ function plotly(source) {
   return globalThis[KEY];
 }
 
-// plotly's FigureWidget gives a figure without a height 360 px; so does this view.
+// A figure without a height gets 360 px, as in plotly's FigureWidget.
 function sized(layout) {
   return layout.height ? layout : { ...layout, height: 360 };
 }
@@ -55,9 +55,13 @@ function render({ model, el }) {
         again = false;
         await Plotly.react(div, figure.data, figure.layout, CONFIG);
       } while (again);
-    })().finally(() => {
-      drawing = null;
-    });
+    })()
+      .catch((error) => {
+        div.textContent = `bpttlib could not draw this figure: ${error}`; // say so, in the page
+      })
+      .finally(() => {
+        drawing = null;
+      });
     return drawing;
   }
 
