@@ -282,7 +282,7 @@ def randomized_figure(sweep, *, title: str | None = None) -> go.Figure:
             fig.add_trace(go.Scatter(x=ks, y=rounded(err, SLIDER_DIGITS), mode="lines+markers",
                                      name=name, legendgroup=name, showlegend=False,
                                      line=dict(color=color, dash=dash)), row=1, col=2)
-    fig.update_xaxes(title_text="k (mean piece length for the randomized scheme)")
+    fig.update_xaxes(title_text="truncation length k")  # randomized: mean length (legend)
     fig.update_yaxes(title_text="cosine", row=1, col=1)
     fig.update_yaxes(type="log", title_text="relative squared error", row=1, col=2)
     _style.frame(fig, title=title, height=460, top=40, bottom=150,
