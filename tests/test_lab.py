@@ -99,12 +99,13 @@ RAW_MYST_JS = """async () => {
   return raw;
 }"""
 
-# Waits until a dashboard's view shows its sliders and a drawn plotly figure with data.
+# Waits until a dashboard's view shows its sliders and a drawn plotly figure with data and height.
 DRAWN_JS = """async (idx) => {
   const w = window.jupyterapp.shell.currentWidget.content.widgets[idx];
   for (let i = 0; i < 600; i++) {
     const gd = w.node.querySelector('.js-plotly-plot');
-    if (w.node.querySelector('.widget-slider .noUi-handle') && gd && gd.data && gd.data.length) return true;
+    if (w.node.querySelector('.widget-slider .noUi-handle') && gd && gd.data && gd.data.length &&
+        gd.getBoundingClientRect().height > 100) return true;
     await new Promise(r => setTimeout(r, 100));
   }
   return false;
@@ -118,6 +119,7 @@ DRAWN_STATE_JS = """(idx) => {
   return {sliders: w.node.querySelectorAll('.widget-slider').length,
           handles: w.node.querySelectorAll('.noUi-handle').length, plot: !!gd,
           traces: gd && gd.data ? gd.data.length : null,
+          height: gd ? Math.round(gd.getBoundingClientRect().height) : null,
           outputs: w.model.outputs.toJSON().map(o => o.output_type + ':' +
                                                 Object.keys(o.data || {}).join(',')),
           text: out ? out.textContent.slice(0, 300) : null};
@@ -356,6 +358,62 @@ def test_twin_in_jupyterlab(lab_page, chapter):
         assert result["collapsed"] == result["hidden"], result
         assert result["installRan"] and not result["installErrors"], result
     finally:
+        _run(page, CLOSE_JS, None, 60_000)
+
+
+# Each plotly div of a cell's output: its traces' y values, as JSON (null before it is drawn).
+PLOTS_JS = """(idx) => {
+  const w = window.jupyterapp.shell.currentWidget.content.widgets[idx];
+  return [...w.node.querySelectorAll('.js-plotly-plot')]
+    .map(gd => gd.data && gd.data.length ? JSON.stringify(gd.data.map(t => Array.from(t.y))) : null);
+}"""
+
+# The height in px of every plotly div in the notebook.
+HEIGHTS_JS = """() => [...window.jupyterapp.shell.currentWidget.content.node
+                         .querySelectorAll('.js-plotly-plot')]
+                     .map(gd => Math.round(gd.getBoundingClientRect().height))"""
+
+TWO_VIEWS = [
+    "import ipywidgets as W\nfrom bpttlib import widgets\n"
+    "widgets.skip_explorer(T=30)  # the page's plotly.js is loaded from here on",
+    "a, b = widgets.power_explorer(), widgets.decay_explorer(n_hidden=8, T=30)\nW.VBox([a, b])",
+    "a.controls['w'].value = 1.1  # a change made in the kernel",
+    "a  # a second view of the first dashboard",
+]
+
+
+def test_two_dashboards_in_one_cell_and_a_second_view(lab_page):
+    """A dashboard, then two made together, a change from the kernel and a second view of one:
+    every view draws its data at its full height (views drawn with the page's plotly.js already
+    there came out 0 px high), and the second view shows the figure as it is now, as does the
+    first."""
+    import nbformat
+
+    page = lab_page
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in TWO_VIEWS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, Path(page.root) / "two-views.ipynb")
+    assert _run(page, OPEN_JS, "two-views.ipynb")["isNotebook"]
+    try:
+        result = _run(page, RUN_ALL_JS, RUN_TIMEOUT_MS, RUN_TIMEOUT_MS + 30_000)
+        assert result["ok"] is True and not result["errors"], result
+        page.wait_for_function(
+            """() => { const c = window.jupyterapp.shell.currentWidget.content.widgets;
+                       const n = i => [...c[i].node.querySelectorAll('.js-plotly-plot')]
+                                      .filter(gd => gd.data && gd.data.length).length;
+                       return n(0) === 1 && n(1) === 2 && n(3) === 1; }""",
+            timeout=60_000, polling=100)
+        heights = _run(page, HEIGHTS_JS)
+        assert all(h >= 300 for h in heights), f"figures drawn without their height: {heights}"
+        second = _run(page, PLOTS_JS, 3)
+        page.wait_for_function(f"(idx) => ({PLOTS_JS})(idx)[0] === {json.dumps(second[0])}",
+                               arg=1, timeout=30_000, polling=100)
+        first = _run(page, PLOTS_JS, 1)
+        assert first[0] == second[0], "the first view did not follow the kernel's change"
+        assert json.loads(second[0])[0][-1] > 0, "w = 1.1: the factor grows with the distance"
+    finally:
+        page.screenshot(path=str(OUT / "two-views.png"))
         _run(page, CLOSE_JS, None, 60_000)
 
 

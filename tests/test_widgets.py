@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from plotly.io.json import to_json_plotly
 
 from bpttlib import activations, jacobians, viz, widgets
 
@@ -275,38 +276,75 @@ def test_a_threshold_step_sends_only_the_clipped_path():
     sent = sent_messages(ex)
     ex.controls["clip"].value = 1.0
     (changes,) = sent
-    assert set(changes["data"]) <= {"2", "5"}
+    assert changes["data"] and set(changes["data"]) <= {"2", "5"}
     assert [list(ex.figure.data[i].x) for i in (1, 3, 4)] == raw
+
+
+def as_json(figure) -> dict:
+    """A figure as JSON with its arrays as lists, trace by trace."""
+    return json.loads(to_json_plotly({"data": [t.to_plotly_json() for t in figure.data],
+                                      "layout": figure.layout.to_plotly_json()}))
+
+
+def some_value(spec, rng):
+    """A value of a control in the lower part of its range (the dashboards stay quick)."""
+    if spec.kind == "choice":
+        return spec.choices()[rng.integers(len(spec.choices()))]
+    if spec.kind == "seed":
+        return int(rng.integers(1, 100))
+    if spec.kind == "int" and spec.options:
+        return int(rng.choice([o for o in spec.options if o <= 32]))
+    target = spec.low + (spec.high - spec.low) * rng.uniform(0.05, 0.3)
+    if spec.kind == "int":
+        return int(round(target))
+    if spec.kind == "log":
+        return target
+    return float(np.clip(np.round(target / spec.step) * spec.step, spec.low, spec.high))
 
 
 @pytest.mark.parametrize("dash", sorted(FACTORIES))
 def test_the_view_starts_from_the_first_state_and_follows_every_change(dash):
-    """What the front end draws (its first figure, then each message applied) is the figure."""
+    """What the front end draws (its first figure, then each change applied as plotview.js
+    applies it) is the kernel's figure, whichever controls move."""
     make, specs, kwargs = FACTORIES[dash]
     ex = make(**kwargs)
     shown = json.loads(ex.view._figure)
-    assert shown == json.loads(ex.figure.to_json())
+    assert shown == as_json(ex.figure)
     sent = sent_messages(ex)
     rng = np.random.default_rng(7)
-    for name in rng.permutation([n for n, s in specs.items() if s.kind in ("float", "log")]):
-        spec, control = specs[name], ex.controls[name]
-        target = spec.low + (spec.high - spec.low) * rng.uniform(0.3, 0.7)
-        control.value = float(np.clip(np.round(target / spec.step) * spec.step, spec.low,
-                                      spec.high)) if spec.kind == "float" else target
-    assert sent, "moving the sliders sent nothing"
-    assert follow(shown, sent) == json.loads(ex.figure.to_json())
+    for name in rng.permutation(list(specs)):
+        ex.controls[name].value = some_value(specs[name], rng)
+    assert sent, "moving the controls sent nothing"
+    assert follow(shown, sent) == as_json(ex.figure)
+
+
+def resends(ex) -> list:
+    """Count the view's whole-figure resends."""
+    calls = []
+    resend = ex.view._resend
+    ex.view._resend = lambda: (calls.append(1), resend())
+    return calls
 
 
 def test_a_new_view_gets_the_current_figure():
     ex = widgets.power_explorer()
+    calls = resends(ex)
+    ex.view._handle_custom_msg({"type": "shown"}, [])  # what a new view sends
+    assert calls == [], "nothing changed: nothing resent"
     first = ex.view._figure
-    ex.view._on_message(ex.view, {"type": "shown"}, [])
-    assert ex.view._figure == first, "nothing changed: nothing resent"
-    sent_messages(ex)
     ex.controls["w"].value = 1.1
-    assert ex.view._figure == first, "a change goes as a message, not as the whole figure"
-    ex.view._on_message(ex.view, {"type": "shown"}, [])
-    assert json.loads(ex.view._figure) == json.loads(ex.figure.to_json())
+    assert ex.view._figure == first, "a change goes as a change, not as the whole figure"
+    ex.view._handle_custom_msg({"type": "shown"}, [])
+    assert calls == [1] and json.loads(ex.view._figure) == as_json(ex.figure)
+
+
+def test_added_traces_resend_the_whole_figure():
+    ex = widgets.power_explorer()
+    sent, calls = sent_messages(ex), resends(ex)
+    ex.figure.add_scatter(x=[0, 1], y=[0, 1])
+    ex.view.send_changes([1])
+    assert sent == [] and calls == [1]
+    assert json.loads(ex.view._figure) == as_json(ex.figure)
 
 
 def test_the_view_sends_nothing_when_nothing_changed():
@@ -321,6 +359,8 @@ def test_the_view_sends_nothing_when_nothing_changed():
     ([3], False, ValueError, "traces"), ([-1], False, ValueError, "traces"),
     ([0.5], False, TypeError, "traces"), (["0"], False, TypeError, "traces"),
     ([0], 1, TypeError, "layout"), ([], None, TypeError, "layout"),
+    (0, False, TypeError, "traces"), (None, False, TypeError, "traces"),
+    ("0", False, TypeError, "traces"),
 ])
 def test_send_changes_rejects(traces, layout, exc, word):
     ex = widgets.power_explorer()  # one trace

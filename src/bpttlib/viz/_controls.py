@@ -171,7 +171,8 @@ def apply_state(
     Returns
     -------
     traces : list of int
-        The indices of the traces that changed, ascending.
+        The indices of the traces that changed, ascending (without ``shown``: every index
+        in ``traces``).
     layout : bool
         Whether the layout changed.
     """

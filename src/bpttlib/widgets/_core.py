@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import anywidget
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 import traitlets
 from plotly.io.json import to_json_plotly
@@ -155,17 +157,30 @@ def _plotly_js() -> str:
     return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text("utf-8")
 
 
+def _json(obj) -> str:
+    return to_json_plotly(obj)  # numpy arrays as lists of exact float64 reprs
+
+
+def _whole(figure: go.Figure) -> dict:
+    # Trace by trace, as send_changes sends them (a figure's to_plotly_json packs arrays in
+    # base64; a trace's keeps them as arrays).
+    return {"data": [t.to_plotly_json() for t in figure.data],
+            "layout": figure.layout.to_plotly_json()}
+
+
 class PlotView(anywidget.AnyWidget):
-    """A plotly figure drawn live in JupyterLab, Binder and Colab, kept in step with ``figure``.
+    """A plotly figure drawn live in JupyterLab, Binder and Colab.
 
     Parameters
     ----------
     figure : plotly.graph_objects.Figure
-        The figure to show; change it in place, then call :meth:`send_changes`.
+        The figure to show. Change it in place, then call :meth:`send_changes`: the view shows
+        what ``figure`` holds when that is called.
 
     Attributes
     ----------
     figure : plotly.graph_objects.Figure
+        The figure, as the kernel holds it.
 
     Notes
     -----
@@ -178,19 +193,19 @@ class PlotView(anywidget.AnyWidget):
     The first figure is the ``_figure`` trait; each change after it is the ``_changes`` trait
     (the changed traces and, if it changed, the layout, as JSON). A new view asks for the
     current figure (a ``"shown"`` message), so a second display of a dashboard is up to date.
+    Zoom and legend clicks survive a change (``layout.uirevision``) but stay in the page.
     """
 
-    _esm = resources.files(__package__) / "plotview.js"
+    _esm = Path(__file__).with_name("plotview.js")
     _figure = traitlets.Unicode().tag(sync=True)
     _changes = traitlets.Unicode().tag(sync=True)
     _plotly_js = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, figure: go.Figure) -> None:
-        if not isinstance(figure, go.Figure):
-            raise TypeError(f"figure: expected a plotly.graph_objects.Figure, got "
-                            f"{type(figure).__name__}")
-        super().__init__(_figure=figure.to_json(), _plotly_js=_plotly_js())
+        check_instance(figure, "figure", go.Figure)
+        super().__init__(_figure=_json(_whole(figure)), _plotly_js=_plotly_js())
         self.figure = figure
+        self._count = len(figure.data)  # traces the front end has
         self._sent = 0
         self._stale = False
         self.on_msg(self._on_message)
@@ -201,35 +216,45 @@ class PlotView(anywidget.AnyWidget):
         Parameters
         ----------
         traces : iterable of int
-            Indices into ``figure.data`` of the traces that changed.
+            Indices into ``figure.data`` of the traces that changed. If traces were added or
+            removed, the whole figure is sent.
         layout : bool
             Whether the layout changed. Nothing to send sends nothing.
 
         Raises
         ------
         TypeError
-            ``traces`` holds a non-integer, or ``layout`` is not a bool.
+            ``traces`` is not an iterable of integers, or ``layout`` is not a bool.
         ValueError
             An index out of ``range(len(figure.data))``.
         """
+        if isinstance(traces, (str, bytes)) or not isinstance(traces, Iterable):
+            raise TypeError(f"traces: expected an iterable of trace indices, got "
+                            f"{type(traces).__name__}")
         count = len(self.figure.data)
         indices = sorted({check_int(i, "traces", minimum=0) for i in traces})
         if indices and indices[-1] >= count:
             raise ValueError(f"traces: index {indices[-1]} out of range for {count} traces")
-        check_instance(layout, "layout", bool)
-        if not indices and not layout:
-            return
-        full = self.figure.to_dict()  # arrays as plotly.js typed arrays, as in to_json()
-        self._sent += 1  # a new value each time, so the front end sees every change
-        self._changes = to_json_plotly({"n": self._sent,
-                                        "data": {i: full["data"][i] for i in indices},
-                                        "layout": full["layout"] if layout else None})
-        self._stale = True
+        if not isinstance(layout, (bool, np.bool_)):
+            raise TypeError(f"layout: expected True or False, got {type(layout).__name__}")
+        if count != self._count:
+            self._resend()
+        elif indices or layout:
+            self._sent += 1  # a new value each time, so the front end sees every change
+            self._changes = _json({
+                "n": self._sent,
+                "data": {i: self.figure.data[i].to_plotly_json() for i in indices},
+                "layout": self.figure.layout.to_plotly_json() if layout else None})
+            self._stale = True
+
+    def _resend(self) -> None:
+        self._figure = _json(_whole(self.figure))
+        self._count = len(self.figure.data)
+        self._stale = False
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "shown" and self._stale:
-            self._figure = self.figure.to_json()
-            self._stale = False
+            self._resend()
 
 
 class Explorer(W.VBox):
@@ -242,7 +267,8 @@ class Explorer(W.VBox):
     values : mapping of str to object
         Their initial values (validated).
     figure : plotly.graph_objects.Figure
-        The builder's figure for these values (updated in place).
+        The builder's figure for these values (updated in place; another plotly figure is
+        copied into a ``go.Figure`` first).
     redraw : callable
         ``redraw(**values) -> (traces, layout)``: the builder's traces function's output
         (trace index -> new properties) and layout properties. Only what changed since the last

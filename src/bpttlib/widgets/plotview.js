@@ -5,30 +5,39 @@
 // two seconds to load; when it takes longer, the widget drops every message from the kernel for
 // good. plotly.js is 4.8 MB and takes about that long to parse on a 2-core machine, so a busy
 // Binder left plotly's own FigureWidget drawn empty and dead. Here plotly.js comes in the
-// `_plotly_js` trait and is evaluated once per page, by the first view, outside that window.
+// `_plotly_js` trait and is evaluated once per page and version, by the first view, outside
+// that window.
 
-const KEY = Symbol.for("bpttlib.plotly");
 const CONFIG = { responsive: true, displaylogo: false };
 
+// The page's plotly.js of this version (a promise), evaluated from `source` the first time.
 function plotly(source) {
-  if (!globalThis[KEY]) {
+  const version = (source.slice(0, 300).match(/plotly\.js v([\w.+-]+)/) || [])[1] || "?";
+  const key = Symbol.for(`bpttlib.plotly ${version}`);
+  if (!globalThis[key]) {
     const before = globalThis.Plotly;
     const named = "moduleName" in globalThis; // plotly.min.js's UMD head sets it when it runs
     const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-    globalThis[KEY] = import(url).then(() => {
-      URL.revokeObjectURL(url);
-      const ours = globalThis.Plotly;
-      if (before) globalThis.Plotly = before; // leave another plotly.js on the page as it was
-      if (!named) delete globalThis.moduleName;
-      return ours;
-    });
+    globalThis[key] = import(url)
+      .then(() => {
+        const ours = globalThis.Plotly;
+        if (before) globalThis.Plotly = before; // leave another plotly.js on the page as it was
+        if (!named) delete globalThis.moduleName;
+        return ours;
+      })
+      .catch((error) => {
+        delete globalThis[key]; // the next view tries again
+        throw error;
+      })
+      .finally(() => URL.revokeObjectURL(url));
   }
-  return globalThis[KEY];
+  return globalThis[key];
 }
 
-// A figure without a height gets 360 px, as in plotly's FigureWidget.
+// A figure without a height gets 360 px, as in plotly's FigureWidget; the reader's zoom and
+// legend clicks survive the kernel's changes (uirevision).
 function sized(layout) {
-  return layout.height ? layout : { ...layout, height: 360 };
+  return { height: 360, uirevision: "bpttlib", ...layout };
 }
 
 function parse(json) {
@@ -42,6 +51,8 @@ function render({ model, el }) {
   let figure = parse(model.get("_figure"));
   let drawing = null;
   let again = false;
+  let removed = false;
+  let Plotly = null;
 
   // One draw at a time; a change that arrives meanwhile is drawn next, the last state winning.
   function draw() {
@@ -50,17 +61,22 @@ function render({ model, el }) {
       return drawing;
     }
     drawing = (async () => {
-      const Plotly = await plotly(model.get("_plotly_js"));
+      Plotly = await plotly(model.get("_plotly_js"));
+      // anywidget renders a view before its element is in the page; plotly sizes a figure
+      // from its container, so a figure drawn there came out 0 px high.
+      while (!div.isConnected && !removed) await new Promise((r) => requestAnimationFrame(r));
       do {
         again = false;
-        await Plotly.react(div, figure.data, figure.layout, CONFIG);
-      } while (again);
+        if (!removed) await Plotly.react(div, figure.data, figure.layout, CONFIG);
+      } while (again && !removed);
     })()
       .catch((error) => {
+        if (Plotly) Plotly.purge(div);
         div.textContent = `bpttlib could not draw this figure: ${error}`; // say so, in the page
       })
       .finally(() => {
         drawing = null;
+        if (removed && Plotly) Plotly.purge(div);
       });
     return drawing;
   }
@@ -81,14 +97,15 @@ function render({ model, el }) {
   draw();
 
   const resized = new ResizeObserver(() => {
-    if (div.data) plotly().then((Plotly) => Plotly.Plots.resize(div));
+    if (Plotly && div._fullLayout && !drawing) Plotly.Plots.resize(div).catch(() => {});
   });
   resized.observe(el);
   return () => {
+    removed = true;
     resized.disconnect();
     model.off("change:_figure", onFigure);
     model.off("change:_changes", onChanges);
-    if (globalThis[KEY]) globalThis[KEY].then((Plotly) => Plotly.purge(div));
+    if (Plotly && !drawing) Plotly.purge(div);
   };
 }
 
