@@ -2,6 +2,8 @@
 
 - hypothesis: a fixed, derandomized profile, so a test run is repeatable.
 - one BLAS thread (``OMP_NUM_THREADS``), unless the caller chose otherwise.
+- the kernels the tests start (book builds, JupyterLab, notebooks run by tests) keep no IPython
+  history and use an IPython directory of this process's own, not ``~/.ipython``.
 - ``book``: one clean build of the whole book per test session, shared by the book tests;
   ``second_book``: another, built in the background while the browser tests run.
 - pytest-xdist (``make test`` runs one worker per core): the modules whose tests use ``book``
@@ -20,6 +22,28 @@ from pathlib import Path
 # two threads fight over a two-core machine). OpenBLAS reads the generic OMP_NUM_THREADS; no
 # OPENBLAS_* variable is ever set (some machines set those for correctness).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _own_ipython_dir() -> None:
+    """Kernels started from here keep no history: every kernel on a machine otherwise writes to
+    one ``~/.ipython/profile_default/history.sqlite``, and with two workers starting and stopping
+    kernels at once a build's log once showed a traceback whose source it did not keep."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if "IPYTHONDIR" in os.environ:
+        return
+    home = Path(tempfile.mkdtemp(prefix="gtt-ipython-"))
+    profile = home / "profile_default"
+    profile.mkdir()
+    for name in ("ipython_config.py", "ipython_kernel_config.py"):
+        (profile / name).write_text("c.HistoryManager.enabled = False\n")
+    os.environ["IPYTHONDIR"] = str(home)
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+
+
+_own_ipython_dir()
 
 import pytest
 from hypothesis import HealthCheck, settings
