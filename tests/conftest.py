@@ -2,8 +2,8 @@
 
 - hypothesis: a fixed, derandomized profile, so a test run is repeatable.
 - one BLAS thread (``OMP_NUM_THREADS``), unless the caller chose otherwise.
-- the kernels the tests start (book builds, JupyterLab, notebooks run by tests) keep no IPython
-  history and use an IPython directory of this process's own, not ``~/.ipython``.
+- the kernels the tests start (book builds, JupyterLab, notebooks run by tests) use an IPython
+  directory of this process's own, not ``~/.ipython``, and keep no history.
 - ``book``: one clean build of the whole book per test session, shared by the book tests;
   ``second_book``: another, built in the background while the browser tests run.
 - pytest-xdist (``make test`` runs one worker per core): the modules whose tests use ``book``
@@ -25,9 +25,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _own_ipython_dir() -> None:
-    """Kernels started from here keep no history: every kernel on a machine otherwise writes to
-    one ``~/.ipython/profile_default/history.sqlite``, and with two workers starting and stopping
-    kernels at once a build's log once showed a traceback whose source it did not keep."""
+    """The kernels started from here read no startup files or configuration from the
+    developer's ``~/.ipython`` and write no history to its ``history.sqlite``: what a test
+    kernel does comes from the project's own files."""
     import atexit
     import shutil
     import tempfile

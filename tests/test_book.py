@@ -53,13 +53,67 @@ def parse(path):
 KERNEL_TRANSPORT_NOTICE = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
 
 
+# ipykernel 7.4's shutdown race: a control message's reply flushes stdout while the IOPub thread
+# closes its sockets, and tornado logs the ZMQError (ipykernel PR #1518 quieted one path of it,
+# not this one). Seen on a loaded machine, once in a few builds; the notebook had finished.
+SHUTDOWN_RACE_HEAD = "ERROR:tornado.general:Uncaught exception in ZMQStream callback"
+SHUTDOWN_RACE_TAIL = "zmq.error.ZMQError: Socket operation on non-socket"
+
+
+def kernel_shutdown_races(lines: list[str]) -> set[int]:
+    """The indices of the lines of each logged shutdown race: the tornado line, a traceback
+    whose frames are all ipykernel's and pyzmq's, and the ZMQError that ends it."""
+    found: set[int] = set()
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() != SHUTDOWN_RACE_HEAD or "Traceback" not in lines[i + 1]:
+            continue
+        for j in range(i + 2, min(i + 60, len(lines))):
+            if lines[j].strip() == SHUTDOWN_RACE_TAIL:
+                files = [ln for ln in lines[i + 2:j] if ln.strip().startswith("File ")]
+                if files and all("/ipykernel/" in f or "/zmq/" in f or f.strip().startswith(
+                        'File "zmq/') for f in files):
+                    found.update(range(i, j + 1))
+                break
+    return found
+
+
 def test_build_has_no_warnings(book):
     lines = [ln for ln in book.log.splitlines() if KERNEL_TRANSPORT_NOTICE not in ln]
-    hits = [i for i, ln in enumerate(lines) if "WARNING" in ln or "Traceback" in ln]
+    races = kernel_shutdown_races(lines)
+    hits = [i for i, ln in enumerate(lines)
+            if ("WARNING" in ln or "Traceback" in ln) and i not in races]
     # Each with the log around it (a traceback's lines follow it), the first five.
     assert hits == [], "\n---\n".join("\n".join(lines[max(i - 5, 0):i + 40]) for i in hits[:5])
     assert "build succeeded" in book.log or "Finished generating HTML" in book.log
     print(f"clean build with execution: {book.seconds:.1f} s")
+
+
+RACE = """ERROR:tornado.general:Uncaught exception in ZMQStream callback
+Traceback (most recent call last):
+  File "/v/site-packages/zmq/eventloop/zmqstream.py", line 585, in _log_error
+    f.result()
+  File "/v/site-packages/ipykernel/kernelbase.py", line 406, in process_control
+    sys.stdout.flush()
+  File "/v/site-packages/ipykernel/iostream.py", line 343, in schedule
+    self._event_pipe.send(b"")
+  File "zmq/backend/cython/_zmq.py", line 190, in zmq.backend.cython._zmq._check_rc
+zmq.error.ZMQError: Socket operation on non-socket"""
+
+
+@pytest.mark.parametrize("log, kept", [
+    (RACE, 0),
+    (RACE.replace("Socket operation on non-socket", "Operation cannot be accomplished"), 1),
+    (RACE.replace("/v/site-packages/ipykernel/kernelbase.py", "/r/src/bpttlib/widgets/_core.py"),
+     1),
+    ("Traceback (most recent call last):\n  File \"x.py\"\nValueError: x", 1),
+    (RACE + "\nTraceback (most recent call last):\nKeyError: 'k'", 1),
+])
+def test_only_the_kernel_shutdown_race_is_let_through(log, kept):
+    """The build-log filter passes ipykernel's shutdown race and nothing else: another error,
+    or a frame of ours in the traceback, stays a failure."""
+    lines = log.splitlines()
+    races = kernel_shutdown_races(lines)
+    assert sum("Traceback" in ln and i not in races for i, ln in enumerate(lines)) == kept
 
 
 @pytest.mark.parametrize("page", toc_pages())
