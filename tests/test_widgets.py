@@ -254,9 +254,10 @@ def test_cliff_dashboard_title_and_legend_do_not_overlap():
 
 
 def sent_messages(ex):
-    """Record each change ``ex.view`` sends to the front end (its ``_changes`` trait), parsed."""
+    """Record each change ``ex.view`` sends to the front end (its channel's ``changes``), parsed."""
     sent = []
-    ex.view.observe(lambda change: sent.append(json.loads(change["new"])), names="_changes")
+    ex.view.channel.observe(lambda change: sent.append(json.loads(change["new"])),
+                            names="changes")
     return sent
 
 
@@ -308,7 +309,7 @@ def test_the_view_starts_from_the_first_state_and_follows_every_change(dash):
     applies it) is the kernel's figure, whichever controls move."""
     make, specs, kwargs = FACTORIES[dash]
     ex = make(**kwargs)
-    shown = json.loads(ex.view._figure)
+    shown = json.loads(ex.view.channel.figure)
     assert shown == as_json(ex.figure)
     sent = sent_messages(ex)
     rng = np.random.default_rng(7)
@@ -329,13 +330,13 @@ def resends(ex) -> list:
 def test_a_new_view_gets_the_current_figure():
     ex = widgets.power_explorer()
     calls = resends(ex)
-    ex.view._handle_custom_msg({"type": "shown"}, [])  # what a new view sends
+    ex.view.channel._handle_custom_msg({"type": "shown"}, [])  # what a new view sends
     assert calls == [], "nothing changed: nothing resent"
-    first = ex.view._figure
+    first = ex.view.channel.figure
     ex.controls["w"].value = 1.1
-    assert ex.view._figure == first, "a change goes as a change, not as the whole figure"
-    ex.view._handle_custom_msg({"type": "shown"}, [])
-    assert calls == [1] and json.loads(ex.view._figure) == as_json(ex.figure)
+    assert ex.view.channel.figure == first, "a change goes as a change, not as the whole figure"
+    ex.view.channel._handle_custom_msg({"type": "shown"}, [])
+    assert calls == [1] and json.loads(ex.view.channel.figure) == as_json(ex.figure)
 
 
 def test_added_traces_resend_the_whole_figure():
@@ -344,7 +345,7 @@ def test_added_traces_resend_the_whole_figure():
     ex.figure.add_scatter(x=[0, 1], y=[0, 1])
     ex.view.send_changes([1])
     assert sent == [] and calls == [1]
-    assert json.loads(ex.view._figure) == as_json(ex.figure)
+    assert json.loads(ex.view.channel.figure) == as_json(ex.figure)
 
 
 def test_the_view_sends_nothing_when_nothing_changed():

@@ -168,6 +168,15 @@ def _whole(figure: go.Figure) -> dict:
             "layout": figure.layout.to_plotly_json()}
 
 
+class _Channel(W.Widget):
+    """The figure and its changes, in a core ipywidgets model (not an anywidget one): anywidget
+    drops every kernel message to its own model for good when the model's module took over 2 s
+    to start, which a busy page can cause whatever the module's size."""
+
+    figure = traitlets.Unicode().tag(sync=True)
+    changes = traitlets.Unicode().tag(sync=True)
+
+
 class PlotView(anywidget.AnyWidget):
     """A plotly figure drawn live in JupyterLab, Binder and Colab.
 
@@ -181,34 +190,41 @@ class PlotView(anywidget.AnyWidget):
     ----------
     figure : plotly.graph_objects.Figure
         The figure, as the kernel holds it.
+    channel : ipywidgets.Widget
+        What the front end reads: ``channel.figure`` (the whole figure, JSON) and
+        ``channel.changes`` (the last change: changed traces and, if it changed, the layout).
 
     Notes
     -----
-    The front end (``plotview.js``) is a small module; plotly.js (the installed plotly's
-    ``plotly.min.js``, about 4.8 MB) travels in a trait and is evaluated once per page by the
-    first view. plotly's own ``FigureWidget`` makes plotly.js its anywidget module, and anywidget
-    0.11 drops every kernel message to a widget whose module takes more than 2 s to load: on a
-    busy machine such a dashboard stayed empty and never redrew.
+    anywidget 0.11 gives a widget's module 2 s to start and, when it takes longer, drops every
+    later kernel message to that widget's model for good. plotly's own ``FigureWidget``, whose
+    module is plotly.js (5 MB), missed that window on a busy machine and stayed empty; a busy
+    page (a notebook rendering while a cell runs) can make even a small module miss it. So:
 
-    The first figure is the ``_figure`` trait; each change after it is the ``_changes`` trait
-    (the changed traces and, if it changed, the layout, as JSON). A new view asks for the
-    current figure (a ``"shown"`` message), so a second display of a dashboard is up to date.
+    - the front end (``plotview.js``) is a small module, and plotly.js (the installed plotly's
+      ``plotly.min.js``, about 4.8 MB) comes in the first state and is evaluated once per page
+      by the first view, outside that window;
+    - the figure and each change travel on ``channel``, a core ipywidgets model that anywidget
+      does not gate. A new view asks for the current figure (a ``"shown"`` message on the
+      channel), so a second display of a dashboard is up to date.
+
     Zoom and legend clicks survive a change (``layout.uirevision``) but stay in the page.
     """
 
     _esm = Path(__file__).with_name("plotview.js")
-    _figure = traitlets.Unicode().tag(sync=True)
-    _changes = traitlets.Unicode().tag(sync=True)
     _plotly_js = traitlets.Unicode().tag(sync=True)
+    _channel = traitlets.Instance(_Channel).tag(sync=True, **W.widget_serialization)
 
     def __init__(self, figure: go.Figure) -> None:
         check_instance(figure, "figure", go.Figure)
-        super().__init__(_figure=_json(_whole(figure)), _plotly_js=_plotly_js())
+        channel = _Channel(figure=_json(_whole(figure)))
+        super().__init__(_plotly_js=_plotly_js(), _channel=channel)
         self.figure = figure
+        self.channel = channel
         self._count = len(figure.data)  # traces the front end has
         self._sent = 0
         self._stale = False
-        self.on_msg(self._on_message)
+        channel.on_msg(self._on_message)
 
     def send_changes(self, traces: Iterable[int] = (), layout: bool = False) -> None:
         """Send traces and the layout to the front end as ``figure`` holds them now.
@@ -241,14 +257,14 @@ class PlotView(anywidget.AnyWidget):
             self._resend()
         elif indices or layout:
             self._sent += 1  # a new value each time, so the front end sees every change
-            self._changes = _json({
+            self.channel.changes = _json({
                 "n": self._sent,
                 "data": {i: self.figure.data[i].to_plotly_json() for i in indices},
                 "layout": self.figure.layout.to_plotly_json() if layout else None})
             self._stale = True
 
     def _resend(self) -> None:
-        self._figure = _json(_whole(self.figure))
+        self.channel.figure = _json(_whole(self.figure))
         self._count = len(self.figure.data)
         self._stale = False
 

@@ -1,12 +1,12 @@
 // The figure of a bpttlib dashboard (bpttlib.widgets.PlotView): plotly.js draws the figure the
-// kernel set in `_figure`, then each change the kernel sets in `_changes`.
+// kernel set in the channel's `figure`, then each change the kernel sets in its `changes`.
 //
-// Why this module is small and loads plotly.js itself: anywidget (0.11) gives a widget's module
-// two seconds to load; when it takes longer, the widget drops every message from the kernel for
-// good. plotly.js is 4.8 MB and takes about that long to parse on a 2-core machine, so a busy
-// Binder left plotly's own FigureWidget drawn empty and dead. Here plotly.js comes in the
-// `_plotly_js` trait and is evaluated once per page and version, by the first view, outside
-// that window.
+// anywidget (0.11) gives a widget's module two seconds to start; when it takes longer, the
+// widget's model drops every later message from the kernel, for good. plotly.js is 4.8 MB and
+// takes about that long to parse on a 2-core machine, and a busy page can delay even a small
+// module. So this module is small, plotly.js comes in the first state (`_plotly_js`) and is
+// evaluated once per page and version by the first view, and the figure and its changes travel
+// on the channel: a core ipywidgets model, which anywidget does not gate.
 
 const CONFIG = { responsive: true, displaylogo: false };
 
@@ -45,10 +45,11 @@ function parse(json) {
   return { data: figure.data, layout: sized(figure.layout || {}) };
 }
 
-function render({ model, el }) {
+async function render({ model, el }) {
   const div = document.createElement("div");
   el.appendChild(div);
-  let figure = parse(model.get("_figure"));
+  const channel = await model.widget_manager.get_model(model.get("_channel").slice(10));
+  let figure = parse(channel.get("figure"));
   let drawing = null;
   let again = false;
   let removed = false;
@@ -82,18 +83,18 @@ function render({ model, el }) {
   }
 
   const onFigure = () => {
-    figure = parse(model.get("_figure"));
+    figure = parse(channel.get("figure"));
     draw();
   };
   const onChanges = () => {
-    const changes = JSON.parse(model.get("_changes"));
+    const changes = JSON.parse(channel.get("changes"));
     for (const [i, trace] of Object.entries(changes.data)) figure.data[Number(i)] = trace;
     if (changes.layout) figure.layout = sized(changes.layout);
     draw();
   };
-  model.on("change:_figure", onFigure);
-  model.on("change:_changes", onChanges);
-  model.send({ type: "shown" }); // the kernel resends _figure if it changed since it was set
+  channel.on("change:figure", onFigure);
+  channel.on("change:changes", onChanges);
+  channel.send({ type: "shown" }); // the kernel resends the figure if it changed since it was set
   draw();
 
   const resized = new ResizeObserver(() => {
@@ -103,8 +104,8 @@ function render({ model, el }) {
   return () => {
     removed = true;
     resized.disconnect();
-    model.off("change:_figure", onFigure);
-    model.off("change:_changes", onChanges);
+    channel.off("change:figure", onFigure);
+    channel.off("change:changes", onChanges);
     if (Plotly && !drawing) Plotly.purge(div);
   };
 }
