@@ -66,6 +66,7 @@ _rebuild: dict = {}
 
 #: The test modules that use the session's built ``book``: one unit of work for pytest-xdist.
 BOOK_MODULES = frozenset({"test_book", "test_browser", "test_browser_reader", "test_browser_decay",
+                          "test_browser_pictures",
                           "test_gtt_sphinx_code", "test_thebe"})
 
 

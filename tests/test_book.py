@@ -15,6 +15,7 @@ from book_support import ROOT, is_notebook, shown_plotly_outputs, toc_pages
 
 sys.path.insert(0, str(ROOT / "sphinx_ext"))
 from gtt_sphinx.mathtex import find_math  # noqa: E402
+from gtt_sphinx.snapshots import FOLDER, MODES, chromium  # noqa: E402
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
@@ -36,7 +37,8 @@ class Resources(HTMLParser):
         a = dict(attrs)
         if tag in {"script", "img", "iframe", "source", "video", "audio"} and a.get("src"):
             self.loads.append(a["src"])
-        elif tag == "link" and a.get("href") and "stylesheet" in (a.get("rel") or "") + "preload":
+        elif tag == "link" and a.get("href") and {"stylesheet", "preload"} & set(
+                (a.get("rel") or "").split()):
             self.loads.append(a["href"])
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
@@ -190,3 +192,28 @@ def test_two_clean_builds_give_identical_chapter_html(book, second_book):
         first = (book.html / f"{page}.html").read_bytes()
         second = (again.html / f"{page}.html").read_bytes()
         assert first == second, f"{page}: the two builds differ"
+    pictures = sorted(p.name for p in (book.html / FOLDER).glob("*.svg"))
+    assert pictures == sorted(p.name for p in (again.html / FOLDER).glob("*.svg"))
+    for name in pictures:
+        first = (book.html / FOLDER / name).read_bytes()
+        assert first == (again.html / FOLDER / name).read_bytes(), f"{name}: the builds differ"
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium: the build takes no pictures")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_figure_has_a_light_and_a_dark_picture(book, page):
+    """gtt_sphinx.snapshots: each figure div holds its two pictures, plotly's SVG at the size
+    the tags state, with plotly's random uid replaced."""
+    text = (book.html / f"{page}.html").read_text()
+    divs = re.findall(r'<div class="gtt-plotly" id="([\w-]+)"[^>]*>((?:<img [^>]*>)*)', text)
+    assert len(divs) == text.count('class="gtt-plotly-data"')
+    for fid, imgs in divs:
+        tags = re.findall(r'<img class="gtt-snap gtt-snap-(\w+)" src="([^"]+)" width="(\d+)" '
+                          r'height="(\d+)"', imgs)
+        assert [t[0] for t in tags] == list(MODES), f"{page}: {fid} has {imgs[:200]!r}"
+        for mode, src, width, height in tags:
+            svg = ((book.html / f"{page}.html").parent / src).read_text()
+            assert svg.startswith(f'<svg class="main-svg" xmlns="http://www.w3.org/2000/svg" '
+                                  f'xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" '
+                                  f'height="{height}"'), f"{src}: {svg[:200]}"
+            assert '<defs id="defs-f">' in svg and not re.search(r"\btrace[0-9a-f]{6}\b", svg)

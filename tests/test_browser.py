@@ -48,29 +48,39 @@ SETTLE_JS = """async () => {
   }
 }"""
 
-# Added before any page script runs (``context.add_init_script``): records in
-# ``window.__gttReady`` the time since navigation start (ms) at which every figure is drawn and
-# every equation typeset -- the moment a reader can use the page.
 # Screenshots are for people to look at, never a timing check: a long page's full-page shot took
 # over playwright's default 30 s on the two-core machine while the second clean build ran.
 SHOT_TIMEOUT_MS = 180_000
 
+# Added before any page script runs (``context.add_init_script``): records the time since
+# navigation start (ms) at which every equation is typeset and
+# - ``window.__gttShown``: every figure shown, drawn live or as its build-time picture of the
+#   page's theme (gtt_sphinx.snapshots), loaded -- the moment a reader sees the whole page;
+# - ``window.__gttReady``: every figure drawn live by plotly -- every slider works.
 READY_INIT_JS = """(() => {
   let observer = null;
+  const typeset = () => [...document.querySelectorAll('.math, span.math, div.math')]
+    .every(el => el.querySelector('mjx-container'));
+  const shown = div => div.dataset.gttRendered === '1' ||
+    [...div.querySelectorAll('img.gtt-snap')].some(img =>
+      img.complete && img.naturalWidth > 0 && getComputedStyle(img).display !== 'none');
   const check = () => {
     if (window.__gttReady !== undefined || document.readyState === 'loading') return;
-    const want = document.querySelectorAll('script.gtt-plotly-data').length;
-    const drawn = document.querySelectorAll('.gtt-plotly[data-gtt-rendered="1"]').length;
-    if (drawn < want) return;
-    const math = document.querySelectorAll('.math, span.math, div.math');
-    for (const el of math) { if (!el.querySelector('mjx-container')) return; }
+    const divs = [...document.querySelectorAll('script.gtt-plotly-data')]
+      .map(b => document.getElementById(b.dataset.target));
+    if (!typeset()) return;
+    if (window.__gttShown === undefined && divs.every(d => d && shown(d)))
+      window.__gttShown = performance.now();
+    if (divs.some(d => !d || d.dataset.gttRendered !== '1')) return;
     window.__gttReady = performance.now();
+    if (window.__gttShown === undefined) window.__gttShown = window.__gttReady;
     if (observer) observer.disconnect();
   };
   observer = new MutationObserver(check);
   observer.observe(document, {subtree: true, childList: true, attributes: true,
                               attributeFilter: ['data-gtt-rendered']});
   document.addEventListener('DOMContentLoaded', check);
+  document.addEventListener('load', check, true);  // a picture loaded (load does not bubble)
   window.addEventListener('load', check);
 })();"""
 
@@ -278,7 +288,10 @@ def test_every_trace_type_of_the_book_is_in_the_bundle_its_page_loads(book):
         figures = _figures_in(html)
         if not figures:
             continue
-        (src,) = re.findall(r'src="[./]*_static/vendor/(plotly[a-z-]*\.min\.js)"', html)
+        # the bundle the loader runs, which the page preloads (gtt_sphinx.plotly_mime)
+        (src,) = re.findall(r'data-plotly="(plotly[a-z-]*\.min\.js)"', html)
+        assert re.findall(r'<link rel="preload" href="[./]*_static/vendor/([^"]+)" as="script">',
+                          html) == [src], page
         bundle = (book.html / "_static" / "vendor" / src).read_text(encoding="utf-8")
         shipped = set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', bundle))
         types = {trace.get("type", "scatter") for fig in figures for trace in fig.get("data", [])}

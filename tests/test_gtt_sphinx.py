@@ -196,3 +196,35 @@ def test_shipped_scripts_drop_comment_lines_only():
 
     src = "// a comment\n\nvar url = 'http://x'; // kept: not a whole line\n  // indented\nf();\n"
     assert lean_js(src) == "var url = 'http://x'; // kept: not a whole line\nf();\n"
+
+
+class _Script(str):
+    """What Sphinx puts in a page's ``script_files``: a file name with its tag's attributes."""
+
+    def __new__(cls, filename, **attributes):
+        obj = super().__new__(cls, filename)
+        obj.filename, obj.attributes = filename, attributes
+        return obj
+
+
+@pytest.mark.parametrize("bundle", ["plotly.min.js", "plotly-scatter.min.js"])
+@pytest.mark.parametrize("depth", [0, 1])
+def test_a_page_with_figures_preloads_the_bundle_its_loader_names(bundle, depth):
+    from gtt_sphinx.plotly_mime import LOADER_JS, preload_bundle
+
+    context = {"metatags": "<meta x>", "pathto": lambda name, resource: "../" * depth + name,
+               "script_files": [_Script("_static/doctools.js"),
+                                _Script(f"_static/{LOADER_JS}", defer="defer", **{
+                                    "data-plotly": bundle})]}
+    preload_bundle(None, "p", "page.html", context, None)
+    assert context["metatags"] == (f'<meta x>\n<link rel="preload" href="{"../" * depth}'
+                                   f'_static/vendor/{bundle}" as="script">')
+
+
+def test_a_page_without_figures_preloads_nothing():
+    from gtt_sphinx.plotly_mime import preload_bundle
+
+    context = {"metatags": "<meta x>", "pathto": None,
+               "script_files": [_Script("_static/doctools.js")]}
+    preload_bundle(None, "p", "page.html", context, None)
+    assert context["metatags"] == "<meta x>"

@@ -17,6 +17,8 @@
   page (``templates/layout.html``), and sphinx-design's stylesheet off pages that use none of it.
 - Highlights code without a ``<span>`` around the tokens drawn in the code's own colour
   (:mod:`gtt_sphinx.code`): a fifth fewer elements on a chapter page.
+- Gives each figure two build-time pictures (light and dark, :mod:`gtt_sphinx.snapshots`,
+  when Chromium and playwright are here), shown until plotly draws the live figure after load.
 
 The vendored files are copied *after* the build, into the output only: Jupyter Book adds every
 ``*.js`` of a source ``_static`` folder to every page, which is exactly what we must avoid.
@@ -189,8 +191,11 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file(icons.CSS_NAME)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", drop_unused_design_assets, priority=900)
+    # after myst-nb has added the page's scripts (the loader names its plotly.js bundle)
+    app.connect("html-page-context", plotly_mime.preload_bundle, priority=950)
     app.connect("build-finished", copy_assets)
     app.setup_extension("gtt_sphinx.mathtex")  # the math typeset at build time (mathtex.py)
     app.setup_extension("gtt_sphinx.reader")  # dark figures, keyboard controls (reader.py)
     app.setup_extension("gtt_sphinx.code")  # no span around plain code tokens (code.py)
+    app.setup_extension("gtt_sphinx.snapshots")  # build-time figure pictures (snapshots.py)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

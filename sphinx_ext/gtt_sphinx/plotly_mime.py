@@ -3,8 +3,9 @@
 plotly >= 6 displays a figure under a kernel as ``application/vnd.plotly.v1+json`` only, which
 myst-nb has no renderer for (it drops the figure with a warning). This plugin turns that JSON
 into an empty ``<div>`` plus the figure JSON in a ``<script type="application/json">`` tag, and
-asks for the local ``plotly.min.js``, the book's plotly template and our tiny loader (all
-``defer``) on the pages that have figures. A figure drawn with one of the book's templates
+asks for the book's plotly template and our tiny loader (``defer``) on the pages that have
+figures, and preloads the local ``plotly.min.js`` there, which the loader runs before it draws
+its first figure. A figure drawn with one of the book's templates
 (``bpttlib.viz._style``) has it stripped from its JSON and named in ``data-template`` instead:
 the template ships once, in ``_static/vendor/gtt-template.js``, not in every figure. The
 notebooks themselves keep plotly's default renderer, so JupyterLab, Binder and Colab show the
@@ -88,6 +89,19 @@ def figure_div(figure: dict[str, Any], div_id: str) -> str:
     ))
 
 
+def preload_bundle(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: a page whose loader names a plotly.js bundle fetches it at once
+    (``<link rel="preload">``); the loader runs it only when a figure is to be drawn."""
+    for script in context.get("script_files", []):
+        if str(getattr(script, "filename", script) or "").endswith(LOADER_JS):
+            name = getattr(script, "attributes", {}).get("data-plotly")
+            if name:
+                href = context["pathto"](f"_static/vendor/{name}", 1)
+                context["metatags"] = (context.get("metatags") or "") + (
+                    f'\n<link rel="preload" href="{href}" as="script">')
+            return
+
+
 class PlotlyMimeRenderer:
     """myst-nb mime renderer plugin: ``application/vnd.plotly.v1+json`` -> static HTML."""
 
@@ -119,8 +133,10 @@ class PlotlyMimeRenderer:
             trace.get("type", "scatter") for trace in figure.get("data") or []}
         document["gtt_plotly_types"] = types
         bundle = PLOTLY_SCATTER_JS if types <= {"scatter"} else PLOTLY_JS
-        renderer.add_js_file("gtt-plotly-lib", bundle, DEFER)
         renderer.add_js_file("gtt-plotly-template", TEMPLATE_JS, DEFER)
-        renderer.add_js_file("gtt-plotly-loader", LOADER_JS, DEFER)
+        # The loader runs plotly.js when it draws the first figure; preload_bundle has the
+        # page fetch it from the start.
+        renderer.add_js_file("gtt-plotly-loader", LOADER_JS,
+                             {**DEFER, "data-plotly": bundle.rsplit("/", 1)[-1]})
         html = figure_div(figure, f"gtt-plotly-{digest}")
         return [nodes.raw(text=html, format="html", classes=["output", "text_html"])]

@@ -242,8 +242,9 @@
   }
 
   function start() {
-    // Checked here, not when the file loads: on every page it comes before plotly.min.js.
-    if (!window.Plotly) { return; }
+    // A page with figures: plotly.js itself comes later (gtt-plotly.js runs it before it
+    // draws the first figure), and only a drawn figure is decorated.
+    if (!document.querySelector("script.gtt-plotly-data")) { return; }
     new MutationObserver(function (records) {
       if (records.some(function (r) { return r.attributeName === "data-gtt-rendered"; })) { watchAll(); }
     }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["data-gtt-rendered"] });

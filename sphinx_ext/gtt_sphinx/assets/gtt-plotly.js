@@ -5,7 +5,8 @@
 //   time; the template is shipped once per site in gtt-template.js (window.gttPlotlyTemplates).
 // - Figures do not wait for MathJax: their labels use plotly's HTML subset, never LaTeX.
 // - Order: the figures in (or near) the viewport first, then the others, one per task so the
-//   page stays responsive. The math is typeset at build time (gtt_sphinx.mathtex); a book
+//   page stays responsive. A figure with build-time pictures (gtt_sphinx.snapshots) shows the
+//   picture of the reader's theme until the page has loaded (see drawAll). The math is typeset at build time (gtt_sphinx.mathtex); a book
 //   built without Node.js has MathJax typeset it in the browser, at MathJax's own startup.
 // - A trace type the shipped bundle lacks is a console error and the figure stays undrawn (plotly
 //   itself would silently draw nothing for it); the browser tests fail on both.
@@ -158,9 +159,33 @@
       }
     });
   }) : null;
+  // plotly.js itself: the page preloads it (gtt_sphinx.plotly_mime) and this script runs it
+  // when the first figure is to be drawn, so a page whose figures all show their pictures
+  // evaluates its 1.1 MB after load rather than before the page is shown.
+  var me = document.currentScript;
+  var plotlyLoaded = null;
+  function withPlotly() {
+    if (window.Plotly) { return Promise.resolve(); }
+    if (!plotlyLoaded) {
+      plotlyLoaded = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = new URL(me.dataset.plotly, me.src).href;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error(script.src + " did not load")); };
+        document.head.appendChild(script);
+      });
+    }
+    return plotlyLoaded;
+  }
   function draw(blob) {
     var div = document.getElementById(blob.dataset.target);
-    if (!div || div.dataset.gttRendered) { return Promise.resolve(); }
+    if (!div || div.dataset.gttRendered || div.dataset.gttDrawing) { return Promise.resolve(); }
+    div.dataset.gttDrawing = "1";
+    return withPlotly().then(function () { return drawNow(blob, div); }, function (err) {
+      console.error("gtt-plotly: plotly.js for figure " + div.id + " failed", err);
+    });
+  }
+  function drawNow(blob, div) {
     var fig;
     try { fig = figureOf(blob); } catch (err) {
       console.error("gtt-plotly: figure " + div.id + " failed", err);
@@ -181,6 +206,7 @@
           }
         });
         if (fast) { div.dataset.gttFastSteps = fast; listen(div); }
+        dropPictures(div);  // plotly drew over them (gtt-reader.css); the picture, if it fails
         div.dataset.gttRendered = "1";
         if (resizer) { resizer.observe(div); }
       })
@@ -248,16 +274,51 @@
     });
   }
   function nextTask() { return new Promise(function (r) { setTimeout(r, 0); }); }
-  function drawAll() {
-    var blobs = Array.prototype.slice.call(document.querySelectorAll("script.gtt-plotly-data"));
+  // A figure with build-time pictures (gtt_sphinx.snapshots) shows the one of the reader's
+  // theme until plotly has drawn it live: after the page's load event, the figures in view
+  // first, or at once when the pointer or a touch reaches it. A figure narrower
+  // than NARROW (a phone: its stacked layout is not the desktop picture) is drawn at once, as
+  // are figures without pictures.
+  function pictured(div) {
+    return !!div.querySelector("img.gtt-snap") && div.clientWidth >= NARROW;
+  }
+  function dropPictures(div) {
+    Array.prototype.slice.call(div.querySelectorAll("img.gtt-snap")).forEach(function (img) {
+      img.remove();
+    });
+  }
+  function drawInOrder(blobs) {
     var first = [], later = [];
     blobs.forEach(function (blob) {
       var div = document.getElementById(blob.dataset.target);
       (div && inView(div) ? first : later).push(blob);
     });
-    first.concat(later).reduce(function (done, blob) {
+    return first.concat(later).reduce(function (done, blob) {
       return done.then(function () { return draw(blob); }).then(nextTask);
     }, Promise.resolve());
+  }
+  function loaded() {
+    return new Promise(function (r) {
+      if (document.readyState === "complete") { r(); } else { window.addEventListener("load", r); }
+    }).then(function () { return new Promise(function (r) { requestAnimationFrame(r); }); })
+      .then(nextTask);
+  }
+  function drawAll() {
+    var blobs = Array.prototype.slice.call(document.querySelectorAll("script.gtt-plotly-data"));
+    var now = [], later = [];
+    blobs.forEach(function (blob) {
+      var div = document.getElementById(blob.dataset.target);
+      if (div && pictured(div)) {
+        later.push(blob);
+        ["pointerenter", "touchstart"].forEach(function (type) {
+          div.addEventListener(type, function () { draw(blob); }, { once: true, passive: true });
+        });
+      } else {
+        if (div) { dropPictures(div); }
+        now.push(blob);
+      }
+    });
+    drawInOrder(now).then(loaded).then(function () { return drawInOrder(later); });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);

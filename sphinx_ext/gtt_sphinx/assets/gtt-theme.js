@@ -221,7 +221,9 @@
   }
 
   function start() {
-    if (!window.Plotly) { return; }
+    // A page with figures: plotly.js itself comes later (gtt-plotly.js runs it before it
+    // draws the first figure), and only a drawn figure is recoloured.
+    if (!document.querySelector("script.gtt-plotly-data")) { return; }
     // The theme's switch...
     new MutationObserver(applyAll).observe(document.documentElement,
       { attributes: true, attributeFilter: ["data-theme"] });
