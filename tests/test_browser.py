@@ -10,8 +10,9 @@ Ready time and repaint are measured by ``benchmarks/bench_browser.py``, never as
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import json
+import shutil
 import re
 from urllib.parse import urlparse
 
@@ -158,15 +159,26 @@ def _launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
 
 
+@contextlib.contextmanager
+def served_browser(html):
+    """The built book ``html`` on loopback and a headless Chromium: ``(server, browser)``."""
+    from playwright.sync_api import sync_playwright
+
+    with Server(html) as server, sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def browser_pages(book):
     """Open every page once; collect what the tests assert on."""
-    from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     results = {}
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         for page_name in toc_pages():
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             external, errors, failed = [], [], []
@@ -206,7 +218,6 @@ def browser_pages(book):
             info["slider"] = _move_slider(page)
             results[page_name] = info
             context.close()
-        browser.close()
     return results
 
 
@@ -360,17 +371,14 @@ def test_inline_assistive_mathml_keeps_every_math_role(book):
     """gtt-reader.css lays the hidden assistive MathML out as inline boxes (cheap); a screen
     reader must still find every formula and its parts: the accessibility tree's MathML roles
     are the same with and without that rule, on the page with the most formulas."""
-    from playwright.sync_api import sync_playwright
 
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(f"{server.url}/book/bptt.html", wait_until="load")
         inline = (page.evaluate(MATH_DISPLAY_JS), _math_roles(context, page))
         assert page.evaluate(DROP_INLINE_MATH_JS), "the rule is in gtt-reader.css"
         laid_out = (page.evaluate(MATH_DISPLAY_JS), _math_roles(context, page))
-        browser.close()
     assert inline[0] == "inline" and laid_out[0] != "inline"
     assert inline[1] == laid_out[1]
     assert inline[1]["MathMLMath"] >= 300 and inline[1]["MathMLFraction"] > 0

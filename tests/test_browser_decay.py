@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from book_support import Server
 from test_browser import (  # noqa: F401  (shared set-up)
-    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, _launch)
+    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, served_browser)
 
 from bpttlib import jacobians, viz
 
@@ -84,11 +83,9 @@ def click_slider(page, gd, index, frac):
 
 @pytest.fixture(scope="module")
 def decay_page(book):
-    from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
             (server.url, "data:", "blob:")) else r.abort())
@@ -99,7 +96,6 @@ def decay_page(book):
         page.evaluate(SETTLE_JS)
         yield page, errors
         context.close()
-        browser.close()
 
 
 def test_dropdown_then_slider_then_dropdown_show_bpttlibs_curves(decay_page):

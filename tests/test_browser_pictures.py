@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from book_support import ROOT, Server
-from test_browser import READY_INIT_JS, SHOT_TIMEOUT_MS, SHOTS, _launch
+from book_support import ROOT
+from test_browser import READY_INIT_JS, SHOT_TIMEOUT_MS, SHOTS, served_browser
 
 sys.path.insert(0, str(ROOT / "sphinx_ext"))
 from gtt_sphinx.snapshots import chromium  # noqa: E402
@@ -58,12 +58,10 @@ def _held_page(browser, server, *, viewport, dark=False):
 
 @pytest.fixture(scope="module")
 def pictures(book):
-    from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     out = {}
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         context, page, held = _held_page(browser, server, viewport={"width": 1280, "height": 900})
         page.wait_for_function("() => window.__gttShown !== undefined", timeout=60_000)
         out["before_load"] = page.evaluate(STATE_JS)
@@ -106,7 +104,6 @@ def pictures(book):
         for route in held:
             route.continue_()
         context.close()
-        browser.close()
     return out
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import pytest
 
-from book_support import ROOT, Server, toc_pages
+from book_support import ROOT, toc_pages
 from test_browser import (  # noqa: F401  (shared set-up)
-    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, _launch)
+    FLAGS, SETTLE_JS, SHOT_TIMEOUT_MS, SHOTS, served_browser)
 
 from bpttlib.viz import _style
 
@@ -125,14 +125,12 @@ def audit(page) -> list:
 def reader(book):
     """Every page in light and dark (switched live); pages with figures also loaded dark and on
     a phone. What the tests assert on."""
-    from playwright.sync_api import sync_playwright
 
     if not AXE.is_file():
         pytest.fail("axe-core is missing: run `make system-deps` (tools/system-deps.sh)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     results = {}
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         for name in toc_pages():
             stem = name.replace("/", "_")
             info = {}
@@ -167,7 +165,6 @@ def reader(book):
                 figure_shots(page, f"{stem}-phone")
                 context.close()
             results[name] = info
-        browser.close()
     return results
 
 
@@ -277,11 +274,9 @@ FIND_JS = """(what) => [...document.querySelectorAll('.gtt-plotly')].findIndex(g
 @pytest.fixture(scope="module")
 def keyboard(book):
     """Drive a slider (the pilot chapter's) and a dropdown (the front page's) with keys only."""
-    from playwright.sync_api import sync_playwright
 
     out = {}
-    with Server(book.html) as server, sync_playwright() as p:
-        browser = _launch(p)
+    with served_browser(book.html) as (server, browser):
         context, page = open_page(browser, server, "book/how-to-use")
         index = page.evaluate(FIND_JS, "slider")
         states = [page.evaluate(STATE_JS, index)]
@@ -306,7 +301,6 @@ def keyboard(book):
         out["menu"] = states
         out["menu_label"] = button.get_attribute("aria-label")
         context.close()
-        browser.close()
     return out
 
 
