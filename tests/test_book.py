@@ -203,17 +203,35 @@ def test_two_clean_builds_give_identical_chapter_html(book, second_book):
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_every_figure_has_a_light_and_a_dark_picture(book, page):
     """gtt_sphinx.snapshots: each figure div holds its two pictures, plotly's SVG at the size
-    the tags state, with plotly's random uid replaced."""
+    the tags state, with plotly's random uid replaced, on the paper colour of its theme."""
+    import plotly.io as pio
+
+    from bpttlib.viz import _style
+
+    paper = {"light": pio.templates[_style.TEMPLATE].layout.paper_bgcolor,
+             "dark": _style.dark_theme()["paper_bgcolor"]}
     text = (book.html / f"{page}.html").read_text()
-    divs = re.findall(r'<div class="gtt-plotly" id="([\w-]+)"[^>]*>((?:<img [^>]*>)*)', text)
+    divs = re.findall(r'<div class="gtt-plotly" id="([\w-]+)"[^>]*>((?:<picture .*?</picture>)*)',
+                      text)
     assert len(divs) == text.count('class="gtt-plotly-data"')
-    for fid, imgs in divs:
+    for fid, pictures in divs:
         tags = re.findall(r'<img class="gtt-snap gtt-snap-(\w+)" src="([^"]+)" width="(\d+)" '
-                          r'height="(\d+)"', imgs)
-        assert [t[0] for t in tags] == list(MODES), f"{page}: {fid} has {imgs[:200]!r}"
+                          r'height="(\d+)"', pictures)
+        assert [t[0] for t in tags] == list(MODES), f"{page}: {fid} has {pictures[:200]!r}"
+        svgs = {}
         for mode, src, width, height in tags:
-            svg = ((book.html / f"{page}.html").parent / src).read_text()
+            svg = svgs[mode] = ((book.html / f"{page}.html").parent / src).read_text()
             assert svg.startswith(f'<svg class="main-svg" xmlns="http://www.w3.org/2000/svg" '
                                   f'xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" '
                                   f'height="{height}"'), f"{src}: {svg[:200]}"
             assert '<defs id="defs-f">' in svg and not re.search(r"\btrace[0-9a-f]{6}\b", svg)
+            background = re.search(r'^<svg [^>]*><rect [^>]*style="fill: ([^;]+);', svg).group(1)
+            assert background == _rgb(paper[mode]), f"{src}: paper {background}"
+        assert svgs["light"] != svgs["dark"]
+
+
+def _rgb(colour: str) -> str:
+    """``#rrggbb`` or a named white as plotly writes it into an SVG style."""
+    colour = {"white": "#ffffff"}.get(colour, colour)
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"

@@ -347,38 +347,3 @@ def test_every_page_with_a_slider_responds(browser_pages):
         assert slider["after"]["before"] != slider["before"]["before"], f"{name}: slider inert"
         print(f"{name}: static slider repaint {slider['ms']:.1f} ms "
               f"(click to paint {slider['click_ms']:.1f} ms)")
-
-
-# The MathML roles of the page's accessibility tree, by role (CDP's full tree).
-def _math_roles(context, page) -> dict:
-    nodes = context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
-    roles: dict = {}
-    for node in nodes:
-        role = (node.get("role") or {}).get("value", "")
-        if role.startswith("MathML") and not node.get("ignored"):
-            roles[role] = roles.get(role, 0) + 1
-    return roles
-
-
-DROP_INLINE_MATH_JS = """() => { for (const sheet of document.styleSheets) {
-  const rules = [...sheet.cssRules];
-  const i = rules.findIndex(r => (r.selectorText || '').startsWith('mjx-assistive-mml math'));
-  if (i >= 0) { sheet.deleteRule(i); return true; } } return false; }"""
-MATH_DISPLAY_JS = """() => getComputedStyle(document.querySelector('mjx-assistive-mml math mi')).display"""
-
-
-def test_inline_assistive_mathml_keeps_every_math_role(book):
-    """gtt-reader.css lays the hidden assistive MathML out as inline boxes (cheap); a screen
-    reader must still find every formula and its parts: the accessibility tree's MathML roles
-    are the same with and without that rule, on the page with the most formulas."""
-
-    with served_browser(book.html) as (server, browser):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.goto(f"{server.url}/book/bptt.html", wait_until="load")
-        inline = (page.evaluate(MATH_DISPLAY_JS), _math_roles(context, page))
-        assert page.evaluate(DROP_INLINE_MATH_JS), "the rule is in gtt-reader.css"
-        laid_out = (page.evaluate(MATH_DISPLAY_JS), _math_roles(context, page))
-    assert inline[0] == "inline" and laid_out[0] != "inline"
-    assert inline[1] == laid_out[1]
-    assert inline[1]["MathMLMath"] >= 300 and inline[1]["MathMLFraction"] > 0

@@ -65,6 +65,7 @@ def pictures(book):
         context, page, held = _held_page(browser, server, viewport={"width": 1280, "height": 900})
         page.wait_for_function("() => window.__gttShown !== undefined", timeout=60_000)
         out["before_load"] = page.evaluate(STATE_JS)
+        page.wait_for_function(f"() => ({PLOTLY_JS})()[1]", timeout=60_000)  # the preload
         out["plotly_before_load"] = page.evaluate(PLOTLY_JS)
         out["held"] = len(held)
         page.locator(".gtt-plotly").first.screenshot(path=str(SHOTS / "picture-light.png"),
@@ -100,6 +101,9 @@ def pictures(book):
         page.wait_for_function("() => window.__gttReady !== undefined", timeout=60_000)
         out["phone"] = page.evaluate(STATE_JS)
         out["plotly_phone"] = page.evaluate(PLOTLY_JS)
+        out["phone_pictures_fetched"] = page.evaluate(
+            "() => performance.getEntriesByType('resource').filter("
+            "e => e.name.includes('/gtt-snap/')).length")
         out["phone_load"] = page.evaluate("() => document.readyState")
         for route in held:
             route.continue_()
@@ -142,4 +146,5 @@ def test_the_dark_theme_shows_the_dark_picture(pictures):
 def test_a_phone_draws_every_figure_at_once(pictures):
     assert pictures["phone_load"] != "complete", "drawn while the page's load was held"
     assert pictures["plotly_phone"] == ["object", True]
+    assert pictures["phone_pictures_fetched"] == 0
     assert all(f["live"] and f["pictures"] == 0 for f in pictures["phone"])

@@ -42,6 +42,9 @@ def test_image_tags_point_at_both_pictures_from_the_page_depth(depth, prefix):
     imgs = re.findall(r"<img [^>]*>", tags)
     assert len(imgs) == 2
     light, dark = imgs
+    # each in a <picture> whose source on a phone is an inline 1-pixel GIF: nothing fetched
+    assert tags.count('<picture class="gtt-snap"><source media="(max-width: 599px)" '
+                      'srcset="data:image/gif;base64,') == 2 and tags.count("</picture>") == 2
     assert f'src="{prefix}gtt-snap/gtt-plotly-abc-light.svg"' in light
     assert f'src="{prefix}gtt-snap/gtt-plotly-abc-dark.svg"' in dark
     assert 'width="688"' in light and 'width="672"' in dark  # each picture's own size
@@ -61,6 +64,14 @@ def test_insert_images_puts_each_figures_pictures_first_in_its_div():
     head = '<div class="gtt-plotly" id="gtt-plotly-a" style="width:100%;height:420px">'
     assert out == PAGE.replace(head, head + image_tags("gtt-plotly-a", 1, sizes))
     assert insert_images(PAGE, {}, 1) == PAGE
+
+
+def test_insert_images_replaces_the_pictures_an_earlier_build_put_there():
+    sizes = {"gtt-plotly-a": {"light": (688, 420), "dark": (672, 420)}}
+    once = insert_images(PAGE, sizes, 1)
+    assert insert_images(once, sizes, 1) == once
+    smaller = {"gtt-plotly-a": {"light": (600, 420), "dark": (584, 420)}}
+    assert insert_images(once, smaller, 1) == insert_images(PAGE, smaller, 1)
 
 
 def test_insert_images_names_a_figure_the_page_lacks():

@@ -41,16 +41,37 @@ logger = logging.getLogger(__name__)
 FOLDER = "_images/gtt-snap"
 MODES = ("light", "dark")
 WINDOW = {"width": 1280, "height": 900}
-_DIV = re.compile(r'<div class="gtt-plotly" id="(?P<id>[\w-]+)"[^>]*>')
+TIMEOUT_S = 1200
+# A figure's div, with the pictures an earlier build put in it (an incremental build keeps a
+# page it did not rewrite): replaced, not added to.
+_DIV = re.compile(r'(?P<div><div class="gtt-plotly" id="(?P<id>[\w-]+)"[^>]*>)'
+                  r'(?:<picture class="gtt-snap".*?</picture>)*')
+# Where a phone's viewport starts (gtt-reader.css, gtt-plotly.js): it fetches no picture.
+PHONE = "(max-width: 599px)"
+NOTHING = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
-# Every figure on the page, exported as plotly exports it, with the traces' uids fixed.
+# Every figure on the page, exported as plotly exports it, with the traces' uids fixed and
+# Math.random seeded while plotly draws the copy it exports (the ids it makes from it).
 EXPORT_JS = """async () => {
+  const seeded = (seed) => () => {  // mulberry32
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   const out = [];
   for (const gd of document.querySelectorAll('.gtt-plotly')) {
     const L = gd._fullLayout;
     const data = gd.data.map((t, i) => Object.assign({}, t, {uid: 't' + i}));
-    const url = await Plotly.toImage({data, layout: gd.layout, config: {}},
-                                     {format: 'svg', width: L.width, height: L.height});
+    const random = Math.random;
+    let url;
+    try {
+      Math.random = seeded(1);
+      url = await Plotly.toImage({data, layout: gd.layout, config: {}},
+                                 {format: 'svg', width: L.width, height: L.height});
+    } finally {
+      Math.random = random;
+    }
     out.push({id: gd.id, width: L.width, height: L.height,
               svg: decodeURIComponent(url.slice(url.indexOf(',') + 1))});
   }
@@ -111,15 +132,17 @@ def image_tags(figure_id: str, depth: int, sizes: dict[str, tuple[int, int]]) ->
 
     The light one loads at once; the dark one only when it is shown (``loading="lazy"``: an
     image that is not displayed is not fetched), so a reader on the light theme downloads
-    one picture per figure. The text alternative is the figure's own (``describe``): the
+    one picture per figure (one on the dark theme downloads both). A phone fetches neither:
+    each is a ``<picture>`` whose source there is an inline 1-pixel GIF. The text alternative is the figure's own (``describe``): the
     pictures are decorative (``alt=""``).
     """
     prefix = "../" * depth + FOLDER
     lazy = {"light": "", "dark": ' loading="lazy"'}
     return "".join(
+        f'<picture class="gtt-snap"><source media="{PHONE}" srcset="{NOTHING}">'
         f'<img class="gtt-snap gtt-snap-{mode}" src="{prefix}/{html.escape(figure_id)}-{mode}.svg"'
         f' width="{int(sizes[mode][0])}" height="{int(sizes[mode][1])}" alt=""'
-        f' decoding="async"{lazy[mode]}>'
+        f' decoding="async"{lazy[mode]}></picture>'
         for mode in MODES)
 
 
@@ -131,9 +154,9 @@ def insert_images(page: str, sizes: dict[str, dict[str, tuple[int, int]]], depth
     def add(match: re.Match) -> str:
         fid = match.group("id")
         if fid not in sizes:
-            return match.group(0)
+            return match.group("div")
         seen.add(fid)
-        return match.group(0) + image_tags(fid, depth, sizes[fid])
+        return match.group("div") + image_tags(fid, depth, sizes[fid])
 
     out = _DIV.sub(add, page)
     missing = set(sizes) - seen
@@ -182,13 +205,17 @@ def export(outdir: Path, exe: str) -> dict[str, dict[str, dict[str, tuple[int, i
                 # every page for any console error
                 page.on("console", lambda m: errors.append(m.text)
                         if m.type == "error" and "gtt-" in m.text else None)
-                page.goto(f"{base}/{rel}", wait_until="load")
-                page.wait_for_function(SETTLED_JS, arg="light", timeout=120_000)
-                shots = {"light": page.evaluate(EXPORT_JS)}
-                page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
-                page.wait_for_function(SETTLED_JS, arg="dark", timeout=60_000)
-                shots["dark"] = page.evaluate(EXPORT_JS)
-                context.close()
+                try:
+                    page.goto(f"{base}/{rel}", wait_until="load")
+                    page.wait_for_function(SETTLED_JS, arg="light", timeout=120_000)
+                    shots = {"light": page.evaluate(EXPORT_JS)}
+                    page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+                    page.wait_for_function(SETTLED_JS, arg="dark", timeout=60_000)
+                    shots["dark"] = page.evaluate(EXPORT_JS)
+                except Exception as err:
+                    raise RuntimeError(f"{rel}: {err}; the loader logged {errors[:3]}") from err
+                finally:
+                    context.close()
                 if errors:
                     raise RuntimeError(f"{rel}: console errors while drawing: {errors[:3]}")
                 sizes: dict[str, dict[str, tuple[int, int]]] = {}
@@ -216,8 +243,12 @@ def take_snapshots(app: Sphinx, exception: Exception | None) -> None:
     shutil.rmtree(outdir / FOLDER, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-m", "gtt_sphinx.snapshots", str(outdir), exe],
-                          capture_output=True, text=True, env=env)
+    try:  # about 40 s for the book's 47 figures on the two-core machine
+        proc = subprocess.run([sys.executable, "-m", "gtt_sphinx.snapshots", str(outdir), exe],
+                              capture_output=True, text=True, env=env, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as err:
+        raise ExtensionError(f"gtt_sphinx: figure pictures took over {TIMEOUT_S} s:\n"
+                             f"{(err.stderr or b'')[-4000:]!r}") from err
     if proc.returncode != 0:
         raise ExtensionError(f"gtt_sphinx: figure pictures failed:\n{proc.stderr[-4000:]}")
     manifest = json.loads(proc.stdout)

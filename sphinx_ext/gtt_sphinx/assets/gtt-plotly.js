@@ -181,8 +181,9 @@
     var div = document.getElementById(blob.dataset.target);
     if (!div || div.dataset.gttRendered || div.dataset.gttDrawing) { return Promise.resolve(); }
     div.dataset.gttDrawing = "1";
-    return withPlotly().then(function () { return drawNow(blob, div); }, function (err) {
-      console.error("gtt-plotly: plotly.js for figure " + div.id + " failed", err);
+    // Never rejects: one figure that fails (logged) must not keep the others from drawing.
+    return withPlotly().then(function () { return drawNow(blob, div); }).catch(function (err) {
+      console.error("gtt-plotly: figure " + div.id + " failed", err);
     });
   }
   function drawNow(blob, div) {
@@ -276,15 +277,16 @@
   function nextTask() { return new Promise(function (r) { setTimeout(r, 0); }); }
   // A figure with build-time pictures (gtt_sphinx.snapshots) shows the one of the reader's
   // theme until plotly has drawn it live: after the page's load event, the figures in view
-  // first, or at once when the pointer or a touch reaches it. A figure narrower
-  // than NARROW (a phone: its stacked layout is not the desktop picture) is drawn at once, as
-  // are figures without pictures.
+  // first, or at once when the pointer or a touch reaches it. On a phone (its stacked layout
+  // is not the desktop picture; the <picture> fetches nothing there) every figure is drawn at
+  // once, as are figures without pictures.
+  var PHONE = "(max-width: 599px)";  // gtt-reader.css hides the pictures there
   function pictured(div) {
-    return !!div.querySelector("img.gtt-snap") && div.clientWidth >= NARROW;
+    return !!div.querySelector("img.gtt-snap") && !window.matchMedia(PHONE).matches;
   }
   function dropPictures(div) {
-    Array.prototype.slice.call(div.querySelectorAll("img.gtt-snap")).forEach(function (img) {
-      img.remove();
+    Array.prototype.slice.call(div.querySelectorAll("picture.gtt-snap")).forEach(function (p) {
+      p.remove();
     });
   }
   function drawInOrder(blobs) {

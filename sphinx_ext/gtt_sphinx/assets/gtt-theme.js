@@ -190,9 +190,9 @@
       restyle[e[1]][indices.indexOf(e[0])] = v;
       nTrace++;
     });
-    if (!nLayout && !nTrace) { return Promise.resolve(); }
-    gd.__gttBusy = true;
     var done = function () { gd.__gttBusy = false; gd.dataset.gttTheme = dark ? "dark" : "light"; };
+    if (!nLayout && !nTrace) { done(); return Promise.resolve(); }
+    gd.__gttBusy = true;
     return Plotly.update(gd, nTrace ? restyle : {}, relayout, indices).then(done, function (err) {
       done();
       console.error("gtt-theme: figure " + gd.id, err);
