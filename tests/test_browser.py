@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import re
+import sys
 from urllib.parse import urlparse
 
 import pytest
 
 from book_support import ROOT, Server, shown_plotly_outputs, toc_pages
 
+sys.path.insert(0, str(ROOT / "sphinx_ext"))
+from gtt_sphinx.snapshots import chromium  # noqa: E402  (the build's pictures use the same)
+
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium()
 SHOTS = ROOT / "_build" / "screenshots"
 #: Bytes a cold load of any page may transfer (HTML, CSS, scripts, fonts: everything).
 MAX_COLD_BYTES = 3_000_000

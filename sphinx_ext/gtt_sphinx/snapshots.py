@@ -7,14 +7,15 @@ log, when Chromium or playwright is missing: the pages then draw as before), let
 ``gtt-plotly.js`` draw each figure at a desktop width (1280 px window), and exports it with
 plotly's own ``Plotly.toImage`` as SVG, once on the light theme and once on the dark one
 (``gtt-theme.js`` recolours it as it does for a reader). Each figure's div then holds two
-``<img class="gtt-snap">``, ``_images/gtt-snap/<figure id>-light.svg`` and ``-dark.svg``;
+``<picture class="gtt-snap">``, ``_images/gtt-snap/<figure id>-light.svg`` and ``-dark.svg``;
 ``gtt-reader.css`` shows the one of the reader's theme, and ``gtt-plotly.js`` draws the live
 figure over it after the page's ``load`` (viewport first, at once under the pointer) and
-removes the pictures. A figure narrower than the loader's phone width is drawn at once instead
-(the stacked phone layout differs from the desktop picture).
+removes the pictures. A phone (viewport under 600 px) fetches no picture and draws its figures
+at once (its stacked layout differs from the desktop picture).
 
-Two builds give byte-identical pictures: the traces get fixed uids for the export, and the
-figure's random uid in the SVG (clip paths, defs) is replaced.
+Two builds give byte-identical pictures: the traces get fixed uids for the export,
+``Math.random`` is seeded while plotly draws the exported copy, and the figure's uid in the
+SVG's ids (clip paths, defs) is replaced.
 
 Run by Sphinx (``build-finished``, after the math is typeset and the assets are copied) as a
 subprocess, ``python -m gtt_sphinx.snapshots OUTDIR CHROMIUM``: playwright's sync API does not
@@ -248,7 +249,7 @@ def take_snapshots(app: Sphinx, exception: Exception | None) -> None:
                               capture_output=True, text=True, env=env, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired as err:
         raise ExtensionError(f"gtt_sphinx: figure pictures took over {TIMEOUT_S} s:\n"
-                             f"{(err.stderr or b'')[-4000:]!r}") from err
+                             f"{(err.stderr or '')[-4000:]}") from err
     if proc.returncode != 0:
         raise ExtensionError(f"gtt_sphinx: figure pictures failed:\n{proc.stderr[-4000:]}")
     manifest = json.loads(proc.stdout)

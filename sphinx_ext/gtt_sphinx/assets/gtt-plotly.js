@@ -6,8 +6,9 @@
 // - Figures do not wait for MathJax: their labels use plotly's HTML subset, never LaTeX.
 // - Order: the figures in (or near) the viewport first, then the others, one per task so the
 //   page stays responsive. A figure with build-time pictures (gtt_sphinx.snapshots) shows the
-//   picture of the reader's theme until the page has loaded (see drawAll). The math is typeset at build time (gtt_sphinx.mathtex); a book
-//   built without Node.js has MathJax typeset it in the browser, at MathJax's own startup.
+//   picture of the reader's theme until the page has loaded (see drawAll). The math is typeset
+//   at build time (gtt_sphinx.mathtex); a book built without Node.js has MathJax typeset it in
+//   the browser, at MathJax's own startup.
 // - A trace type the shipped bundle lacks is a console error and the figure stays undrawn (plotly
 //   itself would silently draw nothing for it); the browser tests fail on both.
 // - Fast slider steps. A kernel-free slider step is a plotly "restyle" of x/y (and names, text;
@@ -207,7 +208,7 @@
           }
         });
         if (fast) { div.dataset.gttFastSteps = fast; listen(div); }
-        dropPictures(div);  // plotly drew over them (gtt-reader.css); the picture, if it fails
+        dropPictures(div);  // plotly has drawn over them; a figure that fails keeps its own
         div.dataset.gttRendered = "1";
         if (resizer) { resizer.observe(div); }
       })
